@@ -1,15 +1,100 @@
-/**
- * The `crossdock` command line. This increment ships the policy engine only; the server arrives
- * with the next one, and until then every command says so instead of pretending.
- */
-export async function main(args: string[]): Promise<number> {
-  const cmd = args[0] ?? 'help';
-  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(
-      'usage: crossdock <start|serve> ...\n\nOnly the IAM policy engine is built so far (src/iam/).',
-    );
-    return 0;
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { accountsCommand } from './accounts.js';
+import { instanceProfileCommand } from './instanceProfile.js';
+import { serve, type ServeOptions } from '../server/main.js';
+
+const USAGE = `usage: crossdock <command> [options]
+
+commands:
+  start                     serve with the defaults (port ${7560}, data in ./.crossdock)
+  serve --port P --data DIR [--host 127.0.0.1] [--region us-east-1] [--tls-cert F --tls-key F]
+  accounts create --endpoint URL --alias NAME [--account-id 12DIGITS]
+  instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]`;
+
+/** The default port of `crossdock start`. */
+export const DEFAULT_PORT = 7560;
+
+/** Runs until SIGINT/SIGTERM, then shuts down gracefully (in-flight requests finish, the database closes). */
+async function runServer(opts: ServeOptions, banner: boolean): Promise<number> {
+  const server = await serve(opts);
+  if (banner) {
+    const creds = server.managementCredentialsFile;
+    console.log(`crossdock is listening on ${server.url}
+  management account credentials: ${creds}
+  try it with the AWS CLI:
+    export AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId ${creds}) AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey ${creds}) AWS_DEFAULT_REGION=${opts.region ?? 'us-east-1'}
+    aws --endpoint-url ${server.url} sts get-caller-identity`);
   }
-  console.error(`crossdock: \`${cmd}\` is not available yet: this build contains only the IAM policy engine`);
-  return 2;
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+function serveOptions(args: string[]): ServeOptions | string {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      data: { type: 'string' },
+      host: { type: 'string' },
+      region: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'log-level': { type: 'string' },
+      'management-account-id': { type: 'string' },
+    },
+  });
+  const port = Number(values.port ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return `--port must be a port number, got \`${values.port}\``;
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    return '--tls-cert and --tls-key go together';
+  return {
+    port,
+    dataDir: resolve(values.data ?? '.crossdock'),
+    ...(values.host !== undefined && { host: values.host }),
+    ...(values.region !== undefined && { region: values.region }),
+    ...(values['log-level'] !== undefined && { logLevel: values['log-level'] }),
+    ...(values['management-account-id'] !== undefined && {
+      managementAccountId: values['management-account-id'],
+    }),
+    ...(values['tls-cert'] !== undefined &&
+      values['tls-key'] !== undefined && {
+        tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
+      }),
+  };
+}
+
+/** The `crossdock` command line; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [cmd, ...rest] = args;
+  switch (cmd) {
+    case 'start':
+    case 'serve': {
+      const opts = serveOptions(rest);
+      if (typeof opts === 'string') {
+        console.error(`crossdock: ${opts}\n${USAGE}`);
+        return 2;
+      }
+      return runServer(opts, cmd === 'start');
+    }
+    case 'accounts':
+      return accountsCommand(rest);
+    case 'instance-profile':
+      return instanceProfileCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`crossdock: unknown command \`${cmd}\`\n${USAGE}`);
+      return 2;
+  }
 }

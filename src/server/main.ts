@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock, type Random } from '../services/runtime.js';
+import { SecretBox } from '../store/meta/secrets.js';
+import { openSqliteMetadataStore } from '../store/meta/sqlite/SqliteMetadataStore.js';
+import { buildHandler } from './app.js';
+import { compose, type Services } from './compose.js';
+
+/** Where and how to serve. */
+export interface ServeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly dataDir: string;
+  readonly region?: string;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly logLevel?: string;
+  /** Injected for tests; the system clock and crypto randomness otherwise. */
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Pin the management account's id on first start. */
+  readonly managementAccountId?: string;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly services: Services;
+  /** Path of the management account's credentials file. */
+  readonly managementCredentialsFile: string;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/** The file DESIGN.md promises: the management account's root access key, mode 0600. */
+export const MANAGEMENT_CREDENTIALS_FILE = 'management-credentials.json';
+
+const cryptoRandom: Random = { bytes: (n) => randomBytes(n) };
+
+/**
+ * Starts crossdock: opens (or creates) the data directory, migrates the database, creates the
+ * organization on first start and writes the management credentials, then listens on one port
+ * for every API.
+ */
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const log: Logger = pino({ level: opts.logLevel ?? process.env.CROSSDOCK_LOG_LEVEL ?? 'info' });
+  const region = opts.region ?? 'us-east-1';
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const box = await SecretBox.forDataDir(opts.dataDir);
+  const store = await openSqliteMetadataStore({ dataDir: opts.dataDir });
+  const clock = opts.clock ?? systemClock;
+  const { services, apis, ids } = compose({
+    store,
+    box,
+    clock,
+    random: opts.random ?? cryptoRandom,
+    region,
+    log,
+  });
+
+  const credentialsFile = join(opts.dataDir, MANAGEMENT_CREDENTIALS_FILE);
+  const created = await services.organizations.bootstrap(
+    opts.managementAccountId !== undefined ? { managementAccountId: opts.managementAccountId } : {},
+  );
+  if (created !== undefined) {
+    const tmp = `${credentialsFile}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(created, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, credentialsFile);
+    log.info(
+      { accountId: created.AccountId, file: credentialsFile },
+      'created the organization and its management account',
+    );
+  }
+
+  const handler = buildHandler({ store, box, clock, ids, log, apis, secure: opts.tls !== undefined });
+  let server: Server;
+  if (opts.tls !== undefined) {
+    const [cert, key] = await Promise.all([readFile(opts.tls.certFile), readFile(opts.tls.keyFile)]);
+    server = createHttpsServer({ cert, key }, handler);
+  } else {
+    server = createHttpServer(handler);
+  }
+  server.keepAliveTimeout = 65_000;
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const scheme = opts.tls !== undefined ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, dataDir: opts.dataDir, region }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    services,
+    managementCredentialsFile: credentialsFile,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await store.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * Versioned migrations of the metadata schema, defined in code (no files read at runtime, so a
+ * built package carries them) and applied by Kysely's `Migrator`, which records them in
+ * `kysely_migration`. A released migration is never edited: changes are a new `NNNN_name` entry.
+ *
+ * Layout (version 0001):
+ *
+ *   organizations            id PK; root_id, management_account_id, feature_set, created_at
+ *   accounts                 id PK; email_key UNIQUE, alias_key UNIQUE (NULLs allowed), organization_id
+ *   create_account_requests  id PK; organization_id, state, account_id once it exists
+ *   users                    id PK (AIDA); UNIQUE (account_id, name_key); tags JSON
+ *   roles                    id PK (AROA); UNIQUE (account_id, name_key); trust policy, last use
+ *   access_keys              id PK (AKIA); user_id → users.id (NULL = the account root); sealed secret
+ *   inline_policies          PK (owner_kind, owner_id, name_key); owner is a user or role id
+ *   managed_policies         id PK (ANPA); UNIQUE (account_id, name_key); arn UNIQUE;
+ *                            default_version and next_version number the versions
+ *   policy_versions          PK (policy_id → managed_policies.id ON DELETE CASCADE, version)
+ *   policy_attachments       PK (owner_kind, owner_id, policy_arn); INDEX policy_arn; policy_path
+ *                            from the ARN for path filters (AWS managed ARNs need no row)
+ *   instance_profiles        id PK (AIPA); UNIQUE (account_id, name_key)
+ *   instance_profile_roles   PK (profile_id → instance_profiles.id CASCADE, role_id → roles.id);
+ *                            position keeps the order roles were added
+ *   sts_sessions             access_key_id PK (ASIA); sealed secret, token hash, identity columns,
+ *                            JSON policy ARNs, tags and transitive keys; INDEX expires_at
+ *
+ * `*_key` columns hold the lowercased name computed in TypeScript (`keys.ts`), so uniqueness and
+ * ordering agree across dialects; they are of the dialect's `key` type (byte-order collation).
+ * Children reference their parent's unique id, never its name, so a user rename touches one row.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { SqlDialectAdapter } from './dialect.js';
+import type { Database } from './schema.js';
+
+/** The migrations of the metadata schema for one dialect, by name (applied in name order). */
+export function metadataMigrations(adapter: SqlDialectAdapter): Record<string, Migration> {
+  const t = adapter.types;
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('organizations')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('root_id', t.key, (c) => c.notNull())
+          .addColumn('management_account_id', t.key, (c) => c.notNull())
+          .addColumn('feature_set', t.key, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('email', t.text, (c) => c.notNull())
+          .addColumn('email_key', t.key, (c) => c.notNull().unique())
+          .addColumn('alias', t.text)
+          .addColumn('alias_key', t.key, (c) => c.unique())
+          .addColumn('status', t.key, (c) => c.notNull())
+          .addColumn('organization_id', t.key)
+          .addColumn('joined_method', t.key, (c) => c.notNull())
+          .addColumn('joined_at', t.time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('accounts_organization')
+          .on('accounts')
+          .column('organization_id')
+          .execute();
+
+        await db.schema
+          .createTable('create_account_requests')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('organization_id', t.key, (c) => c.notNull())
+          .addColumn('account_name', t.text, (c) => c.notNull())
+          .addColumn('email', t.text, (c) => c.notNull())
+          .addColumn('state', t.key, (c) => c.notNull())
+          .addColumn('requested_at', t.time, (c) => c.notNull())
+          .addColumn('completed_at', t.time)
+          .addColumn('account_id', t.key)
+          .addColumn('failure_reason', t.text)
+          .execute();
+
+        await db.schema
+          .createTable('users')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('path', t.key, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('permissions_boundary_arn', t.text)
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addUniqueConstraint('users_account_name', ['account_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('roles')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('path', t.key, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('assume_role_policy_document', t.text, (c) => c.notNull())
+          .addColumn('description', t.text)
+          .addColumn('max_session_duration', t.int, (c) => c.notNull())
+          .addColumn('permissions_boundary_arn', t.text)
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addColumn('last_used_at', t.time)
+          .addColumn('last_used_region', t.text)
+          .addUniqueConstraint('roles_account_name', ['account_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('access_keys')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('user_id', t.key, (c) => c.references('users.id'))
+          .addColumn('status', t.key, (c) => c.notNull())
+          .addColumn('secret', t.text, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('last_used_at', t.time)
+          .addColumn('last_used_service', t.text)
+          .addColumn('last_used_region', t.text)
+          .execute();
+        await db.schema
+          .createIndex('access_keys_owner')
+          .on('access_keys')
+          .columns(['account_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('access_keys_user').on('access_keys').column('user_id').execute();
+
+        await db.schema
+          .createTable('inline_policies')
+          .addColumn('owner_kind', t.key, (c) => c.notNull())
+          .addColumn('owner_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('document', t.text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('inline_policies_pk', ['owner_kind', 'owner_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('managed_policies')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('path', t.key, (c) => c.notNull())
+          .addColumn('arn', t.key, (c) => c.notNull().unique())
+          .addColumn('description', t.text)
+          .addColumn('default_version', t.int, (c) => c.notNull())
+          .addColumn('next_version', t.int, (c) => c.notNull())
+          .addColumn('is_attachable', t.bool, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('updated_at', t.time, (c) => c.notNull())
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addUniqueConstraint('managed_policies_account_name', ['account_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('policy_versions')
+          .addColumn('policy_id', t.key, (c) =>
+            c.notNull().references('managed_policies.id').onDelete('cascade'),
+          )
+          .addColumn('version', t.int, (c) => c.notNull())
+          .addColumn('document', t.text, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('policy_versions_pk', ['policy_id', 'version'])
+          .execute();
+
+        await db.schema
+          .createTable('policy_attachments')
+          .addColumn('owner_kind', t.key, (c) => c.notNull())
+          .addColumn('owner_id', t.key, (c) => c.notNull())
+          .addColumn('policy_arn', t.key, (c) => c.notNull())
+          .addColumn('policy_path', t.key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('policy_attachments_pk', ['owner_kind', 'owner_id', 'policy_arn'])
+          .execute();
+        await db.schema
+          .createIndex('policy_attachments_arn')
+          .on('policy_attachments')
+          .column('policy_arn')
+          .execute();
+
+        await db.schema
+          .createTable('instance_profiles')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('path', t.key, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addUniqueConstraint('instance_profiles_account_name', ['account_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('instance_profile_roles')
+          .addColumn('profile_id', t.key, (c) =>
+            c.notNull().references('instance_profiles.id').onDelete('cascade'),
+          )
+          .addColumn('role_id', t.key, (c) => c.notNull().references('roles.id'))
+          .addColumn('position', t.int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('instance_profile_roles_pk', ['profile_id', 'role_id'])
+          .execute();
+        await db.schema
+          .createIndex('instance_profile_roles_role')
+          .on('instance_profile_roles')
+          .column('role_id')
+          .execute();
+
+        await db.schema
+          .createTable('sts_sessions')
+          .addColumn('access_key_id', t.key, (c) => c.primaryKey())
+          .addColumn('secret', t.text, (c) => c.notNull())
+          .addColumn('session_token_hash', t.key, (c) => c.notNull())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('principal_type', t.key, (c) => c.notNull())
+          .addColumn('principal_id', t.key)
+          .addColumn('principal_name', t.text)
+          .addColumn('session_name', t.text)
+          .addColumn('issued_at', t.time, (c) => c.notNull())
+          .addColumn('expires_at', t.time, (c) => c.notNull())
+          .addColumn('session_policy', t.text)
+          .addColumn('session_policy_arns', t.json, (c) => c.notNull())
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addColumn('transitive_tag_keys', t.json, (c) => c.notNull())
+          .addColumn('source_identity', t.text)
+          .addColumn('chained', t.bool, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sts_sessions_expiry').on('sts_sessions').column('expires_at').execute();
+      },
+    },
+  };
+}
+
+/** Applies every pending migration; throws the first failure (nothing of that migration remains). */
+export async function migrateToLatest(db: Kysely<Database>, adapter: SqlDialectAdapter): Promise<void> {
+  const migrations = metadataMigrations(adapter);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`metadata migration \`${failed}\` failed`, { cause: error });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The tables of the SQL drivers as Kysely sees them. Column values whose representation depends
+ * on the dialect (timestamps, booleans, JSON) have the `Db*` types below and pass through the
+ * dialect's `SqlCodec`; everything else is text or integer in every dialect. The layout itself is
+ * described beside the code that builds it, in `migrations.ts`.
+ */
+
+/** A timestamp as a dialect stores it (SQLite: epoch milliseconds; PostgreSQL: `timestamptz`). */
+export type DbTime = number | string | Date;
+/** A boolean as a dialect stores it (SQLite: 0/1). */
+export type DbBool = number | boolean;
+/** A JSON value as a dialect stores it (SQLite: text; PostgreSQL: `jsonb`). */
+export type DbJson = string | object;
+
+/** `organizations`. */
+export interface OrganizationsTable {
+  id: string;
+  root_id: string;
+  management_account_id: string;
+  feature_set: string;
+  created_at: DbTime;
+}
+
+/** `accounts`. */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  email: string;
+  email_key: string;
+  alias: string | null;
+  alias_key: string | null;
+  status: string;
+  organization_id: string | null;
+  joined_method: string;
+  joined_at: DbTime;
+}
+
+/** `create_account_requests`. */
+export interface CreateAccountRequestsTable {
+  id: string;
+  organization_id: string;
+  account_name: string;
+  email: string;
+  state: string;
+  requested_at: DbTime;
+  completed_at: DbTime | null;
+  account_id: string | null;
+  failure_reason: string | null;
+}
+
+/** `users`. */
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  created_at: DbTime;
+  permissions_boundary_arn: string | null;
+  tags: DbJson;
+}
+
+/** `roles`. */
+export interface RolesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  created_at: DbTime;
+  assume_role_policy_document: string;
+  description: string | null;
+  max_session_duration: number;
+  permissions_boundary_arn: string | null;
+  tags: DbJson;
+  last_used_at: DbTime | null;
+  last_used_region: string | null;
+}
+
+/** `access_keys`. */
+export interface AccessKeysTable {
+  id: string;
+  account_id: string;
+  user_id: string | null;
+  status: string;
+  secret: string;
+  created_at: DbTime;
+  last_used_at: DbTime | null;
+  last_used_service: string | null;
+  last_used_region: string | null;
+}
+
+/** `inline_policies`. */
+export interface InlinePoliciesTable {
+  owner_kind: string;
+  owner_id: string;
+  name: string;
+  name_key: string;
+  document: string;
+}
+
+/** `managed_policies`. */
+export interface ManagedPoliciesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  description: string | null;
+  default_version: number;
+  next_version: number;
+  is_attachable: DbBool;
+  created_at: DbTime;
+  updated_at: DbTime;
+  tags: DbJson;
+}
+
+/** `policy_versions`. */
+export interface PolicyVersionsTable {
+  policy_id: string;
+  version: number;
+  document: string;
+  created_at: DbTime;
+}
+
+/** `policy_attachments`. */
+export interface PolicyAttachmentsTable {
+  owner_kind: string;
+  owner_id: string;
+  policy_arn: string;
+  policy_path: string;
+}
+
+/** `instance_profiles`. */
+export interface InstanceProfilesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  created_at: DbTime;
+  tags: DbJson;
+}
+
+/** `instance_profile_roles`. */
+export interface InstanceProfileRolesTable {
+  profile_id: string;
+  role_id: string;
+  position: number;
+}
+
+/** `sts_sessions`. */
+export interface StsSessionsTable {
+  access_key_id: string;
+  secret: string;
+  session_token_hash: string;
+  account_id: string;
+  principal_type: string;
+  principal_id: string | null;
+  principal_name: string | null;
+  session_name: string | null;
+  issued_at: DbTime;
+  expires_at: DbTime;
+  session_policy: string | null;
+  session_policy_arns: DbJson;
+  tags: DbJson;
+  transitive_tag_keys: DbJson;
+  source_identity: string | null;
+  chained: DbBool;
+}
+
+/** Every table, for `Kysely<Database>`. */
+export interface Database {
+  organizations: OrganizationsTable;
+  accounts: AccountsTable;
+  create_account_requests: CreateAccountRequestsTable;
+  users: UsersTable;
+  roles: RolesTable;
+  access_keys: AccessKeysTable;
+  inline_policies: InlinePoliciesTable;
+  managed_policies: ManagedPoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  policy_attachments: PolicyAttachmentsTable;
+  instance_profiles: InstanceProfilesTable;
+  instance_profile_roles: InstanceProfileRolesTable;
+  sts_sessions: StsSessionsTable;
+}

@@ -1,0 +1,61 @@
+/**
+ * The embedded default driver: one SQLite file under the data directory
+ * (`DIR/metadata.sqlite`, plus `-wal`/`-shm` while open), driven by better-sqlite3 through
+ * Kysely's `SqliteDialect` and the shared SQL layer.
+ *
+ * Settings: WAL journal (readers never block the writer; a crash loses no committed
+ * transaction), `synchronous = FULL` (a transaction acknowledged to a client survives power
+ * loss), foreign keys on, and a busy timeout so that a second process (a CLI) waits instead of
+ * failing. better-sqlite3 has one connection, so Kysely runs transactions one at a time: they are
+ * serializable. `close` checkpoints the WAL into the main file.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import type { MetadataStore } from '../MetadataStore.js';
+import { migrateToLatest } from '../sql/migrations.js';
+import type { Database } from '../sql/schema.js';
+import { SqlMetadataStore } from '../sql/SqlMetadataStore.js';
+import { sqliteDialect } from './dialect.js';
+
+/** The database file's name inside the data directory. */
+export const METADATA_DB_FILE = 'metadata.sqlite';
+
+/** Where the database lives: a data directory, or (tests only) nowhere. */
+export type SqliteLocation = { readonly dataDir: string } | { readonly inMemory: true };
+
+/** The part of better-sqlite3's `Database` used here (the package ships no types). */
+interface BetterSqliteDatabase extends SqliteDatabase {
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+}
+type BetterSqliteConstructor = new (filename: string) => BetterSqliteDatabase;
+
+const BetterSqlite = createRequire(import.meta.url)('better-sqlite3') as BetterSqliteConstructor;
+
+/** Opens (creating and migrating as needed) the metadata store of a data directory. */
+export async function openSqliteMetadataStore(location: SqliteLocation): Promise<MetadataStore> {
+  let file = ':memory:';
+  if ('dataDir' in location) {
+    await mkdir(location.dataDir, { recursive: true });
+    file = join(location.dataDir, METADATA_DB_FILE);
+  }
+  const raw = new BetterSqlite(file);
+  let db: Kysely<Database> | undefined;
+  try {
+    if (file !== ':memory:') {
+      const mode = raw.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`metadata database refused WAL mode (got \`${String(mode)}\`)`);
+    }
+    raw.pragma('synchronous = FULL');
+    raw.pragma('foreign_keys = ON');
+    raw.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    await migrateToLatest(db, sqliteDialect);
+    return new SqlMetadataStore(db, sqliteDialect);
+  } catch (e) {
+    if (db !== undefined) await db.destroy();
+    else raw.close();
+    throw e;
+  }
+}
