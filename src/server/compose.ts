@@ -11,6 +11,8 @@ import { IdFactory } from '../services/ids.js';
 import { OrganizationsService } from '../services/organizations/service.js';
 import { StsService } from '../services/sts/index.js';
 import { stsApi } from '../api/sts/index.js';
+import { iamApi } from '../api/iam/index.js';
+import { IamService } from '../services/iam/index.js';
 import type { Clock, Random } from '../services/runtime.js';
 import type { MetadataStore } from '../store/meta/MetadataStore.js';
 import type { SecretBox } from '../store/meta/secrets.js';
@@ -21,6 +23,7 @@ export interface Services {
   readonly deps: ServiceDeps;
   readonly organizations: OrganizationsService;
   readonly sts: StsService;
+  readonly iam: IamService;
 }
 
 /** Builds the services and the API table from the store and the injected sources. */
@@ -64,6 +67,7 @@ export function compose(opts: {
   };
   const organizations = new OrganizationsService(deps);
   const sts = new StsService(deps);
+  const iam = new IamService(deps);
   const json = new Map<string, JsonMount>([
     [
       ORGANIZATIONS_JSON.targetPrefix,
@@ -83,8 +87,8 @@ export function compose(opts: {
     ],
   ]);
   return {
-    services: { deps, organizations, sts },
-    apis: { query: { sts: mountable(stsApi(sts)) }, json },
+    services: { deps, organizations, sts, iam },
+    apis: { query: { sts: mountable(stsApi(sts)), iam: mountable(iamApi(iam)) }, json },
     ids,
   };
 }

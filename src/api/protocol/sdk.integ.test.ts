@@ -390,7 +390,8 @@ describe('awsQuery with @aws-sdk/client-iam', () => {
       { Key: 'Team', Value: 'Payments' },
       { Key: 'Cost<Center>', Value: '' },
     ]);
-    assert.deepEqual(r.RoleLastUsed?.LastUsedDate, USED);
+    // awsQuery timestamps are whole seconds (IAM's form); the fraction is dropped.
+    assert.deepEqual(r.RoleLastUsed?.LastUsedDate, new Date(Math.floor(USED.getTime() / 1000) * 1000));
     assert.equal(r.RoleLastUsed?.Region, 'us-east-1');
   });
 

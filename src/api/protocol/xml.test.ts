@@ -71,9 +71,9 @@ describe('isoTimestamp', () => {
       expected: '2026-09-30T12:00:00Z',
     },
     {
-      name: 'milliseconds are kept when present',
-      date: new Date(Date.UTC(2026, 8, 30, 12, 0, 0, 250)),
-      expected: '2026-09-30T12:00:00.250Z',
+      name: 'milliseconds are dropped, not rounded: IAM and STS write whole seconds',
+      date: new Date(Date.UTC(2026, 8, 30, 12, 0, 0, 750)),
+      expected: '2026-09-30T12:00:00Z',
     },
   ];
   for (const c of cases) test(c.name, () => assert.equal(isoTimestamp(c.date), c.expected));

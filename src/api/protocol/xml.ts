@@ -26,8 +26,8 @@ export function escapeXmlText(text: string): string {
 export function isoTimestamp(date: Date): string {
   const ms = date.getTime();
   if (!Number.isFinite(ms)) throw new TypeError('cannot serialize an invalid Date');
-  const iso = date.toISOString();
-  return ms % 1000 === 0 ? iso.replace(/\.000Z$/, 'Z') : iso;
+  // IAM and STS write whole seconds (`2026-09-30T12:00:00Z`); the fraction is dropped, not rounded.
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 const ELEMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
