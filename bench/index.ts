@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark by name. Benchmarks are never part of `npm test`.
 // Each one prints human-readable figures and ends with exactly one JSON line that CI can read.
 import { benchIam } from './iam.js';
+import { benchSigv4 } from './sigv4.js';
 
 interface Bench {
   readonly describe: string;
@@ -12,6 +13,10 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   iam: {
     describe: 'policy engine decisions/s and latency, crossdock vs @cloud-copilot/iam-simulate',
     run: benchIam,
+  },
+  sigv4: {
+    describe: 'SigV4-verified GetCallerIdentity requests/s over loopback (server in its own process)',
+    run: benchSigv4,
   },
 };
 

@@ -8,7 +8,7 @@ const USAGE = `usage: crossdock <command> [options]
 
 commands:
   start                     serve with the defaults (port ${7560}, data in ./.crossdock)
-  serve --port P --data DIR [--host 127.0.0.1] [--region us-east-1] [--tls-cert F --tls-key F]
+  serve --port P --data DIR [--host 127.0.0.1] [--region us-east-1] [--tls-cert F --tls-key F | --tls self-signed]
   accounts create --endpoint URL --alias NAME [--account-id 12DIGITS]
   instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]`;
 
@@ -43,6 +43,7 @@ function serveOptions(args: string[]): ServeOptions | string {
       data: { type: 'string' },
       host: { type: 'string' },
       region: { type: 'string' },
+      tls: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
@@ -54,6 +55,8 @@ function serveOptions(args: string[]): ServeOptions | string {
     return `--port must be a port number, got \`${values.port}\``;
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
     return '--tls-cert and --tls-key go together';
+  if (values.tls !== undefined && values.tls !== 'self-signed')
+    return `--tls takes \`self-signed\`, got \`${values.tls}\``;
   return {
     port,
     dataDir: resolve(values.data ?? '.crossdock'),
@@ -63,6 +66,7 @@ function serveOptions(args: string[]): ServeOptions | string {
     ...(values['management-account-id'] !== undefined && {
       managementAccountId: values['management-account-id'],
     }),
+    ...(values.tls === 'self-signed' && { tls: 'self-signed' as const }),
     ...(values['tls-cert'] !== undefined &&
       values['tls-key'] !== undefined && {
         tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },

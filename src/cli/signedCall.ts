@@ -11,7 +11,7 @@ function bytes(data: SourceData): Buffer {
 }
 
 /** SHA-256 / HMAC-SHA-256 from node:crypto in the shape @smithy/signature-v4 expects. */
-class NodeSha256 {
+export class NodeSha256 {
   private h: Hash | Hmac;
   constructor(private readonly secret?: SourceData) {
     this.h = this.fresh();

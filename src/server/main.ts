@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -10,6 +10,7 @@ import { SecretBox } from '../store/meta/secrets.js';
 import { openSqliteMetadataStore } from '../store/meta/sqlite/SqliteMetadataStore.js';
 import { buildHandler } from './app.js';
 import { compose, type Services } from './compose.js';
+import { ensureSelfSigned } from './tls.js';
 
 /** Where and how to serve. */
 export interface ServeOptions {
@@ -17,7 +18,8 @@ export interface ServeOptions {
   readonly host?: string;
   readonly dataDir: string;
   readonly region?: string;
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** A certificate and key, or `self-signed` to make one in the data directory. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | 'self-signed';
   readonly logLevel?: string;
   /** Injected for tests; the system clock and crypto randomness otherwise. */
   readonly clock?: Clock;
@@ -40,7 +42,7 @@ export interface RunningServer {
 /** The file DESIGN.md promises: the management account's root access key, mode 0600. */
 export const MANAGEMENT_CREDENTIALS_FILE = 'management-credentials.json';
 
-const cryptoRandom: Random = { bytes: (n) => randomBytes(n) };
+const cryptoRandom: Random = { bytes: (n) => randomBytes(n), uuid: () => randomUUID() };
 
 /**
  * Starts crossdock: opens (or creates) the data directory, migrates the database, creates the
@@ -48,7 +50,12 @@ const cryptoRandom: Random = { bytes: (n) => randomBytes(n) };
  * for every API.
  */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const log: Logger = pino({ level: opts.logLevel ?? process.env.CROSSDOCK_LOG_LEVEL ?? 'info' });
+  // Asynchronous writes: a log line per request must not block the event loop on stdout.
+  const destination = pino.destination({ sync: false, minLength: 4096 });
+  const log: Logger = pino(
+    { level: opts.logLevel ?? process.env.CROSSDOCK_LOG_LEVEL ?? 'info' },
+    destination,
+  );
   const region = opts.region ?? 'us-east-1';
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const box = await SecretBox.forDataDir(opts.dataDir);
@@ -80,7 +87,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const handler = buildHandler({ store, box, clock, ids, log, apis, secure: opts.tls !== undefined });
   let server: Server;
   if (opts.tls !== undefined) {
-    const [cert, key] = await Promise.all([readFile(opts.tls.certFile), readFile(opts.tls.keyFile)]);
+    const files =
+      opts.tls === 'self-signed'
+        ? await ensureSelfSigned(opts.dataDir, opts.host ? [opts.host] : [])
+        : opts.tls;
+    const [cert, key] = await Promise.all([readFile(files.certFile), readFile(files.keyFile)]);
     server = createHttpsServer({ cert, key }, handler);
   } else {
     server = createHttpServer(handler);
@@ -113,6 +124,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         });
         await store.close();
         log.info('stopped');
+        destination.flushSync();
       })();
       return closing;
     },

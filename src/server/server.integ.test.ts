@@ -232,3 +232,58 @@ describe('restart', () => {
     assert.equal(org.Organization?.MasterAccountId, t.management.AccountId);
   });
 });
+
+describe('TLS', () => {
+  test('--tls self-signed serves https with a certificate for 127.0.0.1', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const https = await import('node:https');
+    const { serve } = await import('./main.js');
+    const dataDir = await mkdtemp(join(tmpdir(), 'crossdock-tls-'));
+    const s = await serve({ port: 0, dataDir, logLevel: 'silent', tls: 'self-signed' });
+    try {
+      assert.match(s.url, /^https:\/\//);
+      const { certFile } = (await import('./tls.js')).selfSignedPaths(dataDir);
+      const ca = await (await import('node:fs/promises')).readFile(certFile);
+      const status = await new Promise<number>((resolve, reject) => {
+        https.get(`${s.url}/healthz`, { ca }, (res) => resolve(res.statusCode ?? 0)).on('error', reject);
+      });
+      assert.equal(status, 200);
+    } finally {
+      await s.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('replay', () => {
+  test('a request signed 20 minutes ago is refused with SignatureDoesNotMatch (clock skew)', async () => {
+    const { SignatureV4 } = await import('@smithy/signature-v4');
+    const { NodeSha256 } = await import('../cli/signedCall.js');
+    const url = new URL(t.endpoint);
+    const signer = new SignatureV4({
+      credentials: sdkCredentials(t.management),
+      region: 'us-east-1',
+      service: 'sts',
+      sha256: NodeSha256,
+    });
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body,
+      },
+      { signingDate: new Date(Date.now() - 20 * 60 * 1000) },
+    );
+    const r = await post(signed.headers as Record<string, string>, body);
+    assert.equal(r.status, 403);
+    assert.match(r.text, /<Code>SignatureDoesNotMatch<\/Code>/);
+    assert.match(r.text, /Signature expired/);
+  });
+});

@@ -51,6 +51,7 @@ export class IdFactory {
 
   /** A request id in AWS's UUID form. */
   requestId(): string {
+    if (this.random.uuid !== undefined) return this.random.uuid();
     const h = this.random.bytes(16).toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }

@@ -11,6 +11,8 @@ export interface Clock {
 export interface Random {
   /** `n` uniformly random bytes. */
   bytes(n: number): Buffer;
+  /** A random UUID v4; optional, for sources that have a faster one (node's entropy cache). */
+  uuid?(): string;
 }
 
 /** The real clock. */
