@@ -59,8 +59,15 @@ export function verifyRegistryToken(
   const [, payload, sig] = parts as [string, string, string];
   const expected = mac(key, `${PREFIX}.${payload}`);
   const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  // The canonical-encoding check refuses a signature whose last character differs only in the
+  // bits base64 ignores, so that exactly one token string verifies.
+  if (
+    given.length !== expected.length ||
+    given.toString('base64url') !== sig ||
+    !timingSafeEqual(given, expected)
+  ) {
     return { ok: false, problem: 'forged' };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
