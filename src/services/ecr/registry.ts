@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Caller, RequestInfo } from '../../auth/caller.js';
+import type { RepositoryRef } from '../../store/meta/records.js';
 
 /**
  * The contract between the OCI registry layer (`src/registry/`, HTTP only) and the ECR service
@@ -13,11 +14,7 @@ import type { Caller, RequestInfo } from '../../auth/caller.js';
  */
 
 /** A repository as a registry request names it: registry account, region, repository name. */
-export interface RepositoryRef {
-  readonly accountId: string;
-  readonly region: string;
-  readonly name: string;
-}
+export type { RepositoryRef } from '../../store/meta/records.js';
 
 /** A `sha256:` / `sha512:` digest string, validated by the service. */
 export type DigestString = string;

@@ -9,13 +9,37 @@
  * rules: validation, adjustable quotas, ARNs and messages belong to the services, which map the
  * typed errors of `errors.ts` to their wire forms.
  *
- * Entities are grouped by kind (`store.users.create`, `store.roles.get`...), so later kinds (ECR
- * repositories keyed by account and region, images, layers, repository policies) are added as new
- * groups without touching these.
+ * Entities are grouped by kind (`store.users.create`, `store.roles.get`...), so later kinds are
+ * added as new groups without touching the others. ECR's kinds (`repositories`, `images`, `tags`,
+ * `blobs`, `uploads`, `replication`, `registries`) are keyed by (account, region) throughout; the
+ * store keeps their integrity (an image's blobs are linked, an index's children exist, a tag
+ * points at an image of its repository) and leaves ECR's rules (tag immutability, "removing the
+ * last tag deletes the image", quotas) to the ECR service.
  */
 import type {
   Account,
   AccessKey,
+  BlobLink,
+  Image,
+  ImageInfo,
+  ImageTag,
+  ImageTagMutability,
+  ImageTagMutabilityExclusionFilter,
+  NewImage,
+  NewReplicationJob,
+  NewRepository,
+  NewUpload,
+  PullThroughCacheRule,
+  Registry,
+  RegistryScanningConfiguration,
+  ReplicationConfiguration,
+  ReplicationJob,
+  ReplicationState,
+  Repository,
+  RepositoryCreationTemplate,
+  RepositoryRef,
+  Upload,
+  UploadState,
   AccessKeyLastUsed,
   AccessKeyStatus,
   AccountStatus,
@@ -285,6 +309,312 @@ export interface SessionOps {
   deleteExpired(now: Date): Promise<number>;
 }
 
+// ---- ECR -----------------------------------------------------------------------------------
+
+/** Changes to a repository; `null` clears an optional field. Every update bumps `version`. */
+export interface RepositoryPatch {
+  readonly imageTagMutability?: ImageTagMutability;
+  readonly imageTagMutabilityExclusionFilters?: readonly ImageTagMutabilityExclusionFilter[];
+  readonly scanOnPush?: boolean;
+  readonly tags?: readonly Tag[];
+  readonly policyText?: string | null;
+  readonly lifecyclePolicyText?: string | null;
+  readonly lifecycleEvaluatedAt?: Date | null;
+}
+
+/** List options of repositories. */
+export interface RepositoryListOptions extends ListOptions {
+  /** Only these names (DescribeRepositories' `repositoryNames`); absent names are just missing. */
+  readonly names?: readonly string[];
+  /** Only names that start with this (replication filters, pull-through prefixes). */
+  readonly namePrefix?: string;
+}
+
+/** A conditional write: applied only while the record still has this `version`. */
+export interface VersionExpectation {
+  /** The version the caller read; `0` for a registry means "not configured yet". */
+  readonly version?: number;
+}
+
+/** ECR repositories, addressed by (account, region, name) with the name matched exactly. */
+export interface RepositoryOps {
+  /** Creates a repository; `AlreadyExists(name)`. */
+  create(repository: NewRepository): Promise<Repository>;
+  /** The repository, or `undefined`. */
+  get(accountId: string, region: string, name: string): Promise<Repository | undefined>;
+  /** Repositories of a registry by name (byte order). */
+  list(accountId: string, region: string, opts?: RepositoryListOptions): Promise<Page<Repository>>;
+  /** Applies a patch and bumps `version`; `NotFound`, `Conflict(VersionMismatch)`. */
+  update(
+    accountId: string,
+    region: string,
+    name: string,
+    patch: RepositoryPatch,
+    expect?: VersionExpectation,
+  ): Promise<Repository>;
+  /**
+   * Deletes a repository with its blob links and uploads and returns it; `NotFound`,
+   * `Conflict(HasImages)` while images remain unless `force`, which deletes the images and
+   * their tags in the same transaction. Replication jobs, which name their source, stay.
+   */
+  delete(
+    accountId: string,
+    region: string,
+    name: string,
+    opts?: { readonly force?: boolean },
+  ): Promise<Repository>;
+}
+
+/** Which images a list returns: with at least one tag, with none, or all. */
+export type ImageFilter = 'tagged' | 'untagged' | 'any';
+
+/** List options of images. */
+export interface ImageListOptions extends ListOptions {
+  /** Default `any`. */
+  readonly filter?: ImageFilter;
+}
+
+/** What `images.put` did. */
+export interface PutImageResult {
+  readonly image: ImageInfo;
+  /** False when the manifest was already in the repository (its record is kept as it was). */
+  readonly created: boolean;
+  /** The digest the tag pointed at before this put, when the tag existed (equal: no change). */
+  readonly previousTagDigest?: string;
+}
+
+/** The references of a manifest, in byte order. */
+export interface ImageReferences {
+  readonly blobs: readonly string[];
+  readonly children: readonly string[];
+}
+
+/** What `images.delete` did with each digest asked for. */
+export interface ImageDeleteResult {
+  /** Deleted manifests with the tags they had, in the order asked. */
+  readonly deleted: readonly { readonly digest: string; readonly tags: readonly string[] }[];
+  readonly notFound: readonly string[];
+  /** Kept because an index that stays references them (ECR `ImageReferencedByManifestList`). */
+  readonly referencedByIndex: readonly string[];
+}
+
+/** Manifests (images, indexes, artifacts) of repositories. Each call needs its repository (`NotFound`). */
+export interface ImageOps {
+  /**
+   * Stores a manifest with its references and, when given, points `tag` at it, all in one
+   * transaction. A manifest already present is kept as it was (only the tag moves). A new one
+   * needs every blob linked into the repository (`NotFound(blob)`) and every child manifest
+   * present (`NotFound(image)`); on any failure nothing of the put remains.
+   */
+  put(repository: RepositoryRef, image: NewImage, opts?: { readonly tag?: string }): Promise<PutImageResult>;
+  /** The manifest with its bytes, or `undefined`. */
+  get(repository: RepositoryRef, digest: string): Promise<Image | undefined>;
+  /** The manifest a tag points at, or `undefined`. */
+  getByTag(repository: RepositoryRef, tag: string): Promise<Image | undefined>;
+  /** Manifests by digest (byte order), without bytes. */
+  list(repository: RepositoryRef, opts?: ImageListOptions): Promise<Page<ImageInfo>>;
+  /** The blobs and child manifests a manifest references, or `undefined` when it is absent. */
+  references(repository: RepositoryRef, digest: string): Promise<ImageReferences | undefined>;
+  /**
+   * Manifests of the repository whose subject is `subjectDigest` (the OCI referrers API), by
+   * digest, optionally of one artifact type. The subject itself need not exist.
+   */
+  referrers(
+    repository: RepositoryRef,
+    subjectDigest: string,
+    opts?: ListOptions & { readonly artifactType?: string },
+  ): Promise<Page<ImageInfo>>;
+  /** Records a pull (`lastPulledAt` only moves forward); `NotFound(image)`. */
+  markPulled(repository: RepositoryRef, digest: string, at: Date): Promise<void>;
+  /**
+   * Deletes manifests with their tags and references in one transaction, except those a
+   * remaining index references; a digest that is absent is reported, not thrown.
+   */
+  delete(repository: RepositoryRef, digests: readonly string[]): Promise<ImageDeleteResult>;
+}
+
+/** OCI tag-list options: at most `n` tags (all when absent), strictly after `last`. */
+export interface TagListOptions {
+  readonly n?: number;
+  readonly last?: string;
+}
+
+/** A page of tags; `more` says whether tags follow (OCI's `Link` header). */
+export interface TagList {
+  readonly items: ImageTag[];
+  readonly more: boolean;
+}
+
+/** Tags of repositories. Each call needs its repository (`NotFound`). */
+export interface TagOps {
+  /** The tag, or `undefined`. */
+  get(repository: RepositoryRef, tag: string): Promise<ImageTag | undefined>;
+  /**
+   * Points a tag at a manifest of the repository, creating or moving it; `NotFound(image)`.
+   * Returns the tag and the digest it pointed at before, if it existed.
+   */
+  put(
+    repository: RepositoryRef,
+    tag: string,
+    digest: string,
+    at: Date,
+  ): Promise<{ readonly tag: ImageTag; readonly previousDigest?: string }>;
+  /** Removes a tag and returns it; `NotFound(tag)`. The manifest stays (the service decides). */
+  delete(repository: RepositoryRef, tag: string): Promise<ImageTag>;
+  /** Tags in lexical (byte) order, OCI's `n`/`last` paging. */
+  list(repository: RepositoryRef, opts?: TagListOptions): Promise<TagList>;
+}
+
+/** What linking a blob records. */
+export interface NewBlobLink {
+  readonly digest: string;
+  readonly size: number;
+  readonly linkedAt: Date;
+}
+
+/** Blobs linked into repositories (pushed or mounted). Repository-scoped calls need it (`NotFound`). */
+export interface BlobLinkOps {
+  /** Links a blob into a repository; linking again keeps the first link and returns it. */
+  link(repository: RepositoryRef, blob: NewBlobLink): Promise<BlobLink>;
+  /** The link, or `undefined`. */
+  get(repository: RepositoryRef, digest: string): Promise<BlobLink | undefined>;
+  /** Whether the blob is visible in the repository. */
+  isLinked(repository: RepositoryRef, digest: string): Promise<boolean>;
+  /** The links among `digests` (BatchCheckLayerAvailability), in the order given, once each. */
+  getMany(repository: RepositoryRef, digests: readonly string[]): Promise<BlobLink[]>;
+  /** Links of a repository by digest. */
+  list(repository: RepositoryRef, opts?: ListOptions): Promise<Page<BlobLink>>;
+  /** Removes a link; `NotFound(blob)`, `Conflict(BlobInUse)` while an image references it. */
+  unlink(repository: RepositoryRef, digest: string): Promise<void>;
+  /**
+   * Whether any repository of any registry links the blob, has an image referencing it, or has
+   * an upload session that names it (a push between storing the blob and linking it): garbage
+   * collection deletes a stored blob only when this is false (and the blob is past its grace
+   * period, which covers uploads that have not named their digest yet).
+   */
+  referencedAnywhere(digest: string): Promise<boolean>;
+}
+
+/** Changes as an upload progresses; `null` clears the digest. */
+export interface UploadPatch {
+  readonly state?: UploadState;
+  readonly size?: number;
+  readonly partCount?: number;
+  readonly digest?: string | null;
+  readonly updatedAt: Date;
+}
+
+/** Blob upload sessions. */
+export interface UploadOps {
+  /** Starts a session (`IN_PROGRESS`, empty); `NotFound(repository)`, `AlreadyExists(id)`. */
+  create(upload: NewUpload): Promise<Upload>;
+  /** The session, or `undefined` (also once its repository was deleted). */
+  get(id: string): Promise<Upload | undefined>;
+  /**
+   * Moves a session on; `NotFound`, `Conflict(UploadChanged)` when `expect` names a size or
+   * state the session no longer has (two writers raced on one session).
+   */
+  update(
+    id: string,
+    patch: UploadPatch,
+    expect?: { readonly size?: number; readonly state?: UploadState },
+  ): Promise<Upload>;
+  /** Ends a session's record; `NotFound`. */
+  delete(id: string): Promise<void>;
+  /** Sessions by id: of one repository, in some states, or idle since before a time (cleanup). */
+  list(
+    opts?: ListOptions & {
+      readonly repository?: RepositoryRef;
+      readonly states?: readonly UploadState[];
+      readonly updatedBefore?: Date;
+    },
+  ): Promise<Page<Upload>>;
+}
+
+/** How long a claimed replication job stays claimed when `claimNext` is not told. */
+export const DEFAULT_REPLICATION_LEASE_MS = 5 * 60_000;
+
+/** Changes to a replication job. Leaving `IN_PROGRESS` ends the claim (`worker` clears). */
+export interface ReplicationJobPatch {
+  readonly state: ReplicationState;
+  /** When a PENDING job is due again (retry with backoff). */
+  readonly nextAttemptAt?: Date;
+  readonly failureReason?: string | null;
+  readonly updatedAt: Date;
+}
+
+/** The durable replication queue: jobs survive restarts and are claimed one at a time. */
+export interface ReplicationOps {
+  /** Queues a job (`PENDING`, 0 attempts); `AlreadyExists(id)`. */
+  enqueue(job: NewReplicationJob): Promise<ReplicationJob>;
+  /** The job, or `undefined`. */
+  get(id: string): Promise<ReplicationJob | undefined>;
+  /** Jobs by id, optionally of one source repository or image, in some states. */
+  list(
+    opts?: ListOptions & {
+      readonly source?: {
+        readonly accountId: string;
+        readonly region: string;
+        readonly repositoryName: string;
+        readonly digest?: string;
+      };
+      readonly states?: readonly ReplicationState[];
+    },
+  ): Promise<Page<ReplicationJob>>;
+  /**
+   * Atomically claims the job most overdue at `now` — a PENDING job whose `nextAttemptAt` has
+   * come, or an IN_PROGRESS one whose claim lapsed — setting it IN_PROGRESS, counting the
+   * attempt and holding it until `leaseUntil` (default `now` + 5 minutes). Two callers never get
+   * the same claim; `undefined` when nothing is due.
+   */
+  claimNext(
+    now: Date,
+    opts?: { readonly leaseUntil?: Date; readonly worker?: string },
+  ): Promise<ReplicationJob | undefined>;
+  /**
+   * Records the outcome of an attempt (COMPLETE; FAILED; PENDING again with a later
+   * `nextAttemptAt`); `NotFound`, `Conflict(StaleClaim)` when `expect.attempts` is given and the
+   * job was claimed again since (the caller's claim lapsed and its work must be discarded).
+   */
+  update(
+    id: string,
+    patch: ReplicationJobPatch,
+    expect?: { readonly attempts?: number },
+  ): Promise<ReplicationJob>;
+  /** Deletes a job; `NotFound`. */
+  delete(id: string): Promise<void>;
+}
+
+/** Changes to a registry's settings; absent fields stay, `null` clears. */
+export interface RegistryPatch {
+  readonly policyText?: string | null;
+  readonly replicationConfiguration?: ReplicationConfiguration | null;
+  readonly scanningConfiguration?: RegistryScanningConfiguration | null;
+  /** Replaces the rules; prefixes must be distinct (`AlreadyExists(prefix)`). */
+  readonly pullThroughCacheRules?: readonly PullThroughCacheRule[];
+  /** Replaces the templates; prefixes must be distinct (`AlreadyExists(prefix)`). */
+  readonly creationTemplates?: readonly RepositoryCreationTemplate[];
+  /** Replaces the account settings. */
+  readonly accountSettings?: Readonly<Record<string, string>>;
+  readonly updatedAt: Date;
+}
+
+/** Registry-level settings of each (account, region). */
+export interface RegistryOps {
+  /** The settings, or `undefined` when nothing was ever configured. */
+  get(accountId: string, region: string): Promise<Registry | undefined>;
+  /**
+   * Creates or changes the settings and bumps `version`; `Conflict(VersionMismatch)` when
+   * `expect.version` is given and differs (`0`: the registry must not be configured yet).
+   */
+  put(
+    accountId: string,
+    region: string,
+    patch: RegistryPatch,
+    expect?: VersionExpectation,
+  ): Promise<Registry>;
+}
+
 /**
  * Everything a service can do with the store, inside or outside a transaction. Each call on its
  * own is atomic.
@@ -301,6 +631,13 @@ export interface MetadataTx {
   readonly attachments: AttachmentOps;
   readonly instanceProfiles: InstanceProfileOps;
   readonly sessions: SessionOps;
+  readonly repositories: RepositoryOps;
+  readonly images: ImageOps;
+  readonly tags: TagOps;
+  readonly blobs: BlobLinkOps;
+  readonly uploads: UploadOps;
+  readonly replication: ReplicationOps;
+  readonly registries: RegistryOps;
   /**
    * Runs `fn` as one serializable transaction: it sees its own writes, other transactions wait
    * (or, in a driver that runs them in parallel, one is retried), and if `fn` throws nothing it

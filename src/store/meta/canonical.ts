@@ -7,6 +7,21 @@
 import type {
   AccessKey,
   Account,
+  BlobLink,
+  EncryptionConfiguration,
+  Image,
+  ImageInfo,
+  ImageTag,
+  ImageTagMutabilityExclusionFilter,
+  PullThroughCacheRule,
+  Registry,
+  RegistryScanningConfiguration,
+  ReplicationConfiguration,
+  ReplicationJob,
+  Repository,
+  RepositoryCreationTemplate,
+  RepositoryRef,
+  Upload,
   CreateAccountRequest,
   InlinePolicy,
   InstanceProfile,
@@ -206,5 +221,199 @@ export function canonSession(s: StsSession): StsSession {
     transitiveTagKeys: [...s.transitiveTagKeys],
     sourceIdentity: s.sourceIdentity,
     chained: s.chained,
+  });
+}
+
+// ---- ECR -----------------------------------------------------------------------------------
+
+/** Canonical repository reference. */
+export function canonRepositoryRef(r: RepositoryRef): RepositoryRef {
+  return { accountId: r.accountId, region: r.region, name: r.name };
+}
+
+/** Canonical encryption settings. */
+export function canonEncryption(e: EncryptionConfiguration): EncryptionConfiguration {
+  return compact({ encryptionType: e.encryptionType, kmsKey: e.kmsKey });
+}
+
+/** Canonical mutability exclusion filters. */
+export function canonExclusionFilters(
+  f: readonly ImageTagMutabilityExclusionFilter[],
+): ImageTagMutabilityExclusionFilter[] {
+  return f.map((x) => ({ filterType: x.filterType, filter: x.filter }));
+}
+
+/** Canonical repository. */
+export function canonRepository(r: Repository): Repository {
+  return compact({
+    accountId: r.accountId,
+    region: r.region,
+    name: r.name,
+    arn: r.arn,
+    createdAt: date(r.createdAt),
+    imageTagMutability: r.imageTagMutability,
+    imageTagMutabilityExclusionFilters: canonExclusionFilters(r.imageTagMutabilityExclusionFilters),
+    scanOnPush: r.scanOnPush,
+    encryption: canonEncryption(r.encryption),
+    tags: canonTags(r.tags),
+    policyText: r.policyText,
+    lifecyclePolicyText: r.lifecyclePolicyText,
+    lifecycleEvaluatedAt: optDate(r.lifecycleEvaluatedAt),
+    version: r.version,
+  });
+}
+
+/** Canonical string map (annotations, account settings): a fresh plain object. */
+export function canonStringMap(m: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  // defineProperty, so that a key such as `__proto__` stays data and never touches the prototype.
+  for (const [k, v] of Object.entries(m)) {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Canonical image without bytes; `tags` are sorted by the caller. */
+export function canonImageInfo(i: ImageInfo): ImageInfo {
+  return compact({
+    digest: i.digest,
+    mediaType: i.mediaType,
+    artifactType: i.artifactType,
+    configDigest: i.configDigest,
+    configMediaType: i.configMediaType,
+    subjectDigest: i.subjectDigest,
+    annotations: i.annotations === undefined ? undefined : canonStringMap(i.annotations),
+    manifestSize: i.manifestSize,
+    imageSize: i.imageSize,
+    pushedAt: date(i.pushedAt),
+    lastPulledAt: optDate(i.lastPulledAt),
+    tags: [...i.tags],
+  });
+}
+
+/** Canonical image with its bytes (a fresh `Buffer`). */
+export function canonImage(i: Image): Image {
+  return { ...canonImageInfo(i), manifest: Buffer.from(i.manifest) };
+}
+
+/** Canonical image tag. */
+export function canonImageTag(t: ImageTag): ImageTag {
+  return { tag: t.tag, digest: t.digest, updatedAt: date(t.updatedAt) };
+}
+
+/** Canonical blob link. */
+export function canonBlobLink(b: BlobLink): BlobLink {
+  return { digest: b.digest, size: b.size, linkedAt: date(b.linkedAt), imageCount: b.imageCount };
+}
+
+/** Canonical upload. */
+export function canonUpload(u: Upload): Upload {
+  return compact({
+    id: u.id,
+    repository: canonRepositoryRef(u.repository),
+    state: u.state,
+    size: u.size,
+    partCount: u.partCount,
+    createdAt: date(u.createdAt),
+    updatedAt: date(u.updatedAt),
+    digest: u.digest,
+  });
+}
+
+/** Canonical replication job. */
+export function canonReplicationJob(j: ReplicationJob): ReplicationJob {
+  return compact({
+    id: j.id,
+    source: {
+      accountId: j.source.accountId,
+      region: j.source.region,
+      repositoryName: j.source.repositoryName,
+      digest: j.source.digest,
+    },
+    destination: { region: j.destination.region, registryId: j.destination.registryId },
+    tags: [...j.tags],
+    state: j.state,
+    attempts: j.attempts,
+    nextAttemptAt: date(j.nextAttemptAt),
+    createdAt: date(j.createdAt),
+    updatedAt: date(j.updatedAt),
+    worker: j.worker,
+    failureReason: j.failureReason,
+  });
+}
+
+/** Canonical replication configuration. */
+export function canonReplicationConfiguration(c: ReplicationConfiguration): ReplicationConfiguration {
+  return {
+    rules: c.rules.map((r) => ({
+      destinations: r.destinations.map((d) => ({ region: d.region, registryId: d.registryId })),
+      repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: f.filterType })),
+    })),
+  };
+}
+
+/** Canonical registry scanning configuration. */
+export function canonScanningConfiguration(c: RegistryScanningConfiguration): RegistryScanningConfiguration {
+  return {
+    scanType: c.scanType,
+    rules: c.rules.map((r) => ({
+      scanFrequency: r.scanFrequency,
+      repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: f.filterType })),
+    })),
+  };
+}
+
+/** Canonical pull-through cache rule. */
+export function canonPullThroughCacheRule(r: PullThroughCacheRule): PullThroughCacheRule {
+  return compact({
+    prefix: r.prefix,
+    upstreamRegistryUrl: r.upstreamRegistryUrl,
+    upstreamRegistry: r.upstreamRegistry,
+    upstreamRepositoryPrefix: r.upstreamRepositoryPrefix,
+    credentialArn: r.credentialArn,
+    customRoleArn: r.customRoleArn,
+    createdAt: date(r.createdAt),
+    updatedAt: optDate(r.updatedAt),
+  });
+}
+
+/** Canonical repository creation template. */
+export function canonCreationTemplate(t: RepositoryCreationTemplate): RepositoryCreationTemplate {
+  return compact({
+    prefix: t.prefix,
+    description: t.description,
+    encryption: t.encryption === undefined ? undefined : canonEncryption(t.encryption),
+    resourceTags: canonTags(t.resourceTags),
+    imageTagMutability: t.imageTagMutability,
+    imageTagMutabilityExclusionFilters:
+      t.imageTagMutabilityExclusionFilters === undefined
+        ? undefined
+        : canonExclusionFilters(t.imageTagMutabilityExclusionFilters),
+    repositoryPolicy: t.repositoryPolicy,
+    lifecyclePolicy: t.lifecyclePolicy,
+    appliedFor: [...t.appliedFor],
+    customRoleArn: t.customRoleArn,
+    createdAt: date(t.createdAt),
+    updatedAt: date(t.updatedAt),
+  });
+}
+
+/** Canonical registry settings. */
+export function canonRegistry(r: Registry): Registry {
+  return compact({
+    accountId: r.accountId,
+    region: r.region,
+    policyText: r.policyText,
+    replicationConfiguration:
+      r.replicationConfiguration === undefined
+        ? undefined
+        : canonReplicationConfiguration(r.replicationConfiguration),
+    scanningConfiguration:
+      r.scanningConfiguration === undefined ? undefined : canonScanningConfiguration(r.scanningConfiguration),
+    pullThroughCacheRules: r.pullThroughCacheRules.map(canonPullThroughCacheRule),
+    creationTemplates: r.creationTemplates.map(canonCreationTemplate),
+    accountSettings: canonStringMap(r.accountSettings),
+    version: r.version,
+    updatedAt: date(r.updatedAt),
   });
 }

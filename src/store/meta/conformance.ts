@@ -4,8 +4,10 @@
  * `runMetadataStoreSuite('sqlite', makeSqlite)`. Each case gets a fresh store from `make`.
  */
 import assert from 'node:assert/strict';
-import { describe, test, type TestContext } from 'node:test';
-import { AlreadyExists, InvalidMarker, StoreError, type Conflict, type StoreErrorCode } from './errors.js';
+import { describe, test } from 'node:test';
+import { drain, rejectsWith, type MetadataStoreHarness, type WithStore } from './conformanceKit.js';
+import { registerEcrCases } from './conformanceEcr.js';
+import { AlreadyExists, InvalidMarker, type Conflict } from './errors.js';
 import type { MetadataStore, MetadataTx } from './MetadataStore.js';
 import type { Page } from './pagination.js';
 import type {
@@ -23,17 +25,7 @@ import type {
 import { hashSessionToken, SecretBox, sessionTokenMatches, type SealedSecret } from './secrets.js';
 import { StoreMisuse } from './txScope.js';
 
-/** What a driver's factory hands the suite. */
-export interface MetadataStoreHarness {
-  readonly store: MetadataStore;
-  /** Closes whatever store is open and removes the driver's data. */
-  cleanup(): Promise<void>;
-  /**
-   * For drivers that persist: closes the store last handed out and opens a new one over the same
-   * data. Absent for drivers that keep nothing across close (the reopen case is then skipped).
-   */
-  reopen?(): Promise<MetadataStore>;
-}
+export type { MetadataStoreHarness } from './conformanceKit.js';
 
 /**
  * The harness of a driver that persists: `open` opens the same data each time, `removeData`
@@ -169,44 +161,13 @@ const session = (over: Partial<StsSession> = {}): StsSession => {
 const userRef = (name: string, accountId = A): PrincipalRef => ({ kind: 'user', accountId, name });
 const roleRef = (name: string, accountId = A): PrincipalRef => ({ kind: 'role', accountId, name });
 
-/** Asserts that `p` rejects with a store error of `code` (and, when given, matching `check`). */
-async function rejectsWith(
-  p: Promise<unknown>,
-  code: StoreErrorCode,
-  check: (e: StoreError) => boolean = () => true,
-): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof StoreError, `expected a StoreError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.ok(check(e), `unexpected details: ${e.message}`);
-    return true;
-  });
-}
-
-/** Follows markers to the end, checking that every page but the last is full. */
-async function drain<T>(fetch: (marker?: string) => Promise<Page<T>>, size: number): Promise<T[]> {
-  const out: T[] = [];
-  let marker: string | undefined;
-  for (let guard = 0; guard < 1000; guard++) {
-    const page = await fetch(marker);
-    out.push(...page.items);
-    if (page.marker === undefined) return out;
-    assert.equal(page.items.length, size, 'a page followed by a marker is full');
-    marker = page.marker;
-  }
-  throw new Error('pagination did not end');
-}
-
 const names = (p: Page<{ name: string }>): string[] => p.items.map((x) => x.name);
 
 // ---------------------------------------------------------------------------------------------
 
 /** Registers the conformance cases for one driver under `describe(name)`. */
 export function runMetadataStoreSuite(name: string, make: () => Promise<MetadataStoreHarness>): void {
-  const withStore = (
-    title: string,
-    body: (s: MetadataStore, h: MetadataStoreHarness, t: TestContext) => Promise<void>,
-  ): void => {
+  const withStore: WithStore = (title, body) => {
     test(title, async (t) => {
       const h = await make();
       try {
@@ -1212,5 +1173,7 @@ export function runMetadataStoreSuite(name: string, make: () => Promise<Metadata
         }
       });
     });
+
+    registerEcrCases(withStore, name);
   });
 }

@@ -18,18 +18,28 @@ export type EntityKind =
   | 'policyVersion'
   | 'policyAttachment'
   | 'instanceProfile'
-  | 'session';
+  | 'session'
+  | 'repository'
+  | 'image'
+  | 'tag'
+  | 'blob'
+  | 'upload'
+  | 'replicationJob'
+  | 'registry'
+  | 'pullThroughCacheRule'
+  | 'repositoryCreationTemplate';
 
 /** The codes services switch on (never on message text). */
 export type StoreErrorCode = 'AlreadyExists' | 'NotFound' | 'Conflict' | 'InvalidMarker';
 
 /** Which unique key an insert or rename collided with, so a service can pick AWS's message. */
-export type UniqueField = 'id' | 'name' | 'alias' | 'email' | 'arn' | 'member';
+export type UniqueField = 'id' | 'name' | 'alias' | 'email' | 'arn' | 'member' | 'prefix';
 
 /**
  * Why a change was refused although every entity exists: dependents still reference the entity
- * (AWS `DeleteConflict`), the default policy version cannot be deleted, or a hard IAM invariant
- * would break (the five-version cap, AWS `LimitExceeded`).
+ * (AWS `DeleteConflict`, ECR `RepositoryNotEmptyException`), the default policy version cannot be
+ * deleted, a hard IAM invariant would break (the five-version cap, AWS `LimitExceeded`), or a
+ * conditional write found the record changed since the caller read it.
  */
 export type ConflictReason =
   | 'HasAccessKeys'
@@ -40,7 +50,19 @@ export type ConflictReason =
   | 'HasAttachments'
   | 'HasAccounts'
   | 'IsDefaultVersion'
-  | 'VersionLimitReached';
+  | 'VersionLimitReached'
+  /** A repository still has images (delete without `force`). */
+  | 'HasImages'
+  /** An image is a child of an index that stays (ECR `ImageReferencedByManifestList`). */
+  | 'ReferencedByIndex'
+  /** A blob is referenced by an image of the repository, so it cannot be unlinked. */
+  | 'BlobInUse'
+  /** `expect.version` did not match: someone else changed the record first. */
+  | 'VersionMismatch'
+  /** An upload's size or state was not what the caller expected (a racing chunk). */
+  | 'UploadChanged'
+  /** A replication job was claimed again since this worker's claim (its claim lapsed). */
+  | 'StaleClaim';
 
 /** Base class so callers can test `err instanceof StoreError` and switch on `code`. */
 export abstract class StoreError extends Error {

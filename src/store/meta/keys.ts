@@ -24,3 +24,12 @@ export function parseVersionId(versionId: string): number | undefined {
   const m = /^v([1-9][0-9]{0,8})$/.exec(versionId);
   return m === null ? undefined : Number(m[1]);
 }
+
+/** How errors and logs name a repository: `account/region/name` (never parsed back). */
+export function repositoryKey(ref: {
+  readonly accountId: string;
+  readonly region: string;
+  readonly name: string;
+}): string {
+  return `${ref.accountId}/${ref.region}/${ref.name}`;
+}

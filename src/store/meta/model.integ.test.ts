@@ -3,13 +3,14 @@
 // typed errors. Names come from small case-varied pools so that collisions, renames, conflicts
 // and not-found cases are frequent.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { StoreError } from './errors.js';
 import { MemoryMetadataStore } from './memory/MemoryMetadataStore.js';
 import type { MetadataStore, MetadataTx } from './MetadataStore.js';
 import type { Page } from './pagination.js';
-import type { PrincipalKind, PrincipalRef, Tag } from './records.js';
+import type { NewImage, PrincipalKind, PrincipalRef, RepositoryRef, Tag } from './records.js';
 import { SecretBox } from './secrets.js';
 import { openSqliteMetadataStore } from './sqlite/SqliteMetadataStore.js';
 
@@ -100,8 +101,8 @@ async function pages<T>(fetch: (marker?: string) => Promise<Page<T>>): Promise<P
 
 const cmd = (label: string, op: Op) => new StoreCommand(label, op);
 
-/** One store call, as an arbitrary of `[label, op]`. */
-const call: fc.Arbitrary<[string, Op]> = fc.oneof(
+/** One IAM-side store call, as an arbitrary of `[label, op]`. */
+const iamCall: fc.Arbitrary<[string, Op]> = fc.oneof(
   fc
     .record({
       accountId,
@@ -509,6 +510,321 @@ const call: fc.Arbitrary<[string, Op]> = fc.oneof(
     ]),
 );
 
+// ---- ECR ---------------------------------------------------------------------------------------
+
+const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const region = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('us-east-1') },
+  { weight: 1, arbitrary: fc.constant('eu-west-1') },
+);
+const repoName = fc.constantFrom('app', 'app/web', 'base');
+const repo: fc.Arbitrary<RepositoryRef> = fc
+  .record({ accountId, region, name: repoName })
+  .map((r) => ({ accountId: r.accountId, region: r.region, name: r.name }));
+const blobDigest = fc.constantFrom(...['b1', 'b2', 'b3', 'b4'].map(sha));
+const tagName = fc.constantFrom('latest', 'v1', 'V1', 'v1.0', 'v10');
+const label = (r: RepositoryRef): string => `${r.accountId}/${r.region}/${r.name}`;
+
+/** A small pool of manifests: images over the pooled blobs, an index, and referrers. */
+const manifests: NewImage[] = (() => {
+  const img = (name: string, over: Partial<NewImage>): NewImage => {
+    const manifest = Buffer.from(JSON.stringify({ name }));
+    return {
+      digest: sha(manifest.toString('utf8')),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      manifest,
+      imageSize: 100 + name.length,
+      pushedAt: new Date(T0),
+      blobs: [],
+      children: [],
+      ...over,
+    };
+  };
+  const a = img('a', { blobs: [sha('b1'), sha('b2')], configDigest: sha('b1') });
+  const b = img('b', { blobs: [sha('b2'), sha('b3')] });
+  const c = img('c', { blobs: [] });
+  const idx = img('idx', {
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    children: [a.digest, b.digest],
+  });
+  const sig = img('sig', { subjectDigest: a.digest, artifactType: 'sig', annotations: { k: 'v' } });
+  const sbom = img('sbom', { subjectDigest: a.digest, artifactType: 'sbom', blobs: [sha('b4')] });
+  return [a, b, c, idx, sig, sbom];
+})();
+const manifest = fc.constantFrom(...manifests);
+const digest = fc.oneof(
+  manifest.map((m) => m.digest),
+  fc.constant(sha('unknown')),
+);
+
+/** One ECR-side store call. */
+const ecrCall: fc.Arbitrary<[string, Op]> = fc.oneof(
+  fc
+    .record({ r: repo, mutability: fc.constantFrom('MUTABLE' as const, 'IMMUTABLE' as const), tags })
+    .map(({ r, mutability, tags: t }): [string, Op] => [
+      `repositories.create ${label(r)}`,
+      (s) =>
+        s.repositories.create({
+          ...r,
+          arn: `arn:aws:ecr:${r.region}:${r.accountId}:repository/${r.name}`,
+          createdAt: new Date(T0),
+          imageTagMutability: mutability,
+          imageTagMutabilityExclusionFilters: [],
+          scanOnPush: false,
+          encryption: { encryptionType: 'AES256' },
+          tags: t,
+        }),
+    ]),
+  fc
+    .record({
+      r: repo,
+      policy: fc.option(fc.option(text, { nil: null }), { nil: undefined }),
+      evaluated: fc.option(fc.option(date, { nil: null }), { nil: undefined }),
+      expect: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+    })
+    .map(({ r, policy, evaluated, expect }): [string, Op] => [
+      `repositories.update ${label(r)} expect=${expect}`,
+      (s) =>
+        s.repositories.update(
+          r.accountId,
+          r.region,
+          r.name,
+          { policyText: policy, lifecycleEvaluatedAt: evaluated },
+          { version: expect },
+        ),
+    ]),
+  fc
+    .record({ r: repo, force: fc.boolean() })
+    .map(({ r, force }): [string, Op] => [
+      `repositories.delete ${label(r)} force=${force}`,
+      (s) => s.repositories.delete(r.accountId, r.region, r.name, { force }),
+    ]),
+  fc
+    .record({
+      accountId,
+      region,
+      maxItems,
+      prefix: fc.option(fc.constantFrom('app', 'app/', 'b'), { nil: undefined }),
+    })
+    .map((o): [string, Op] => [
+      `repositories.list ${o.accountId}/${o.region} ${o.prefix}`,
+      (s) =>
+        pages((m) =>
+          s.repositories.list(o.accountId, o.region, {
+            namePrefix: o.prefix,
+            maxItems: o.maxItems,
+            marker: m,
+          }),
+        ),
+    ]),
+  fc
+    .record({ r: repo, d: blobDigest, size: fc.integer({ min: 0, max: 5_000_000_000 }), at: date })
+    .map(({ r, d, size, at }): [string, Op] => [
+      `blobs.link ${label(r)} ${d.slice(7, 13)}`,
+      (s) => s.blobs.link(r, { digest: d, size, linkedAt: at }),
+    ]),
+  fc
+    .record({ r: repo, d: blobDigest })
+    .map(({ r, d }): [string, Op] => [
+      `blobs.unlink ${label(r)} ${d.slice(7, 13)}`,
+      (s) => s.blobs.unlink(r, d),
+    ]),
+  fc
+    .record({ r: repo, ds: fc.array(blobDigest, { maxLength: 4 }), maxItems })
+    .map(({ r, ds, maxItems: n }): [string, Op] => [
+      `blobs.getMany/list/referencedAnywhere ${label(r)}`,
+      async (s) => [
+        await s.blobs.getMany(r, ds),
+        await pages((m) => s.blobs.list(r, { maxItems: n, marker: m })),
+        await Promise.all(ds.map((d) => s.blobs.referencedAnywhere(d))),
+      ],
+    ]),
+  fc
+    .record({ r: repo, m: manifest, tag: fc.option(tagName, { nil: undefined }), at: date })
+    .map(({ r, m, tag, at }): [string, Op] => [
+      `images.put ${label(r)} ${m.digest.slice(7, 13)} ${tag}`,
+      (s) => s.images.put(r, { ...m, pushedAt: at }, tag === undefined ? undefined : { tag }),
+    ]),
+  fc
+    .record({ r: repo, ds: fc.array(digest, { maxLength: 4 }) })
+    .map(({ r, ds }): [string, Op] => [
+      `images.delete ${label(r)} ${ds.map((d) => d.slice(7, 13)).join(',')}`,
+      (s) => s.images.delete(r, ds),
+    ]),
+  fc
+    .record({ r: repo, d: digest, tag: tagName })
+    .map(({ r, d, tag }): [string, Op] => [
+      `images.get/getByTag/references/referrers ${label(r)} ${d.slice(7, 13)} ${tag}`,
+      async (s) => [
+        await s.images.get(r, d),
+        await s.images.getByTag(r, tag),
+        await s.images.references(r, d),
+        await s.images.referrers(r, d),
+        await s.images.referrers(r, d, { artifactType: 'sbom' }),
+      ],
+    ]),
+  fc
+    .record({
+      r: repo,
+      filter: fc.constantFrom('tagged' as const, 'untagged' as const, 'any' as const),
+      maxItems,
+    })
+    .map(({ r, filter, maxItems: n }): [string, Op] => [
+      `images.list ${label(r)} ${filter}`,
+      (s) => pages((m) => s.images.list(r, { filter, maxItems: n, marker: m })),
+    ]),
+  fc
+    .record({ r: repo, d: digest, at: date })
+    .map(({ r, d, at }): [string, Op] => [
+      `images.markPulled ${label(r)} ${d.slice(7, 13)}`,
+      (s) => s.images.markPulled(r, d, at),
+    ]),
+  fc
+    .record({ r: repo, tag: tagName, d: digest, at: date, del: fc.boolean() })
+    .map(({ r, tag, d, at, del }): [string, Op] => [
+      `tags.${del ? 'delete' : 'put'} ${label(r)} ${tag}`,
+      (s) => (del ? s.tags.delete(r, tag) : s.tags.put(r, tag, d, at)),
+    ]),
+  fc
+    .record({
+      r: repo,
+      n: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      last: fc.option(tagName, { nil: undefined }),
+    })
+    .map(({ r, n, last }): [string, Op] => [
+      `tags.list ${label(r)} n=${n} last=${last}`,
+      async (s) => [await s.tags.list(r, { n, last }), await s.tags.get(r, last ?? 'latest')],
+    ]),
+  fc
+    .record({ r: repo, id: fc.constantFrom('u1', 'u2'), at: date })
+    .map(({ r, id, at }): [string, Op] => [
+      `uploads.create ${id} ${label(r)}`,
+      (s) => s.uploads.create({ id, repository: r, createdAt: at }),
+    ]),
+  fc
+    .record({
+      id: fc.constantFrom('u1', 'u2'),
+      size: fc.integer({ min: 0, max: 100 }),
+      state: fc.option(fc.constantFrom('COMPLETING' as const, 'CANCELLED' as const), { nil: undefined }),
+      expectSize: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+      at: date,
+      del: fc.boolean(),
+    })
+    .map((u): [string, Op] => [
+      `uploads.${u.del ? 'delete' : 'update'} ${u.id}`,
+      (s) =>
+        u.del
+          ? s.uploads.delete(u.id)
+          : s.uploads.update(u.id, { size: u.size, state: u.state, updatedAt: u.at }, { size: u.expectSize }),
+    ]),
+  fc
+    .record({ r: fc.option(repo, { nil: undefined }), before: fc.option(date, { nil: undefined }), maxItems })
+    .map((o): [string, Op] => [
+      `uploads.list/get`,
+      async (s) => [
+        await pages((m) =>
+          s.uploads.list({ repository: o.r, updatedBefore: o.before, maxItems: o.maxItems, marker: m }),
+        ),
+        await s.uploads.get('u1'),
+      ],
+    ]),
+  fc
+    .record({ id: fc.constantFrom('j1', 'j2', 'j3'), r: repo, d: digest, at: date })
+    .map(({ id, r, d, at }): [string, Op] => [
+      `replication.enqueue ${id}`,
+      (s) =>
+        s.replication.enqueue({
+          id,
+          source: { accountId: r.accountId, region: r.region, repositoryName: r.name, digest: d },
+          destination: { region: 'eu-west-1', registryId: '222222222222' },
+          tags: ['latest'],
+          createdAt: new Date(T0),
+          nextAttemptAt: at,
+        }),
+    ]),
+  fc
+    .record({
+      now: date,
+      lease: fc.option(date, { nil: undefined }),
+      worker: fc.option(text, { nil: undefined }),
+    })
+    .map(({ now, lease, worker }): [string, Op] => [
+      `replication.claimNext`,
+      (s) => s.replication.claimNext(now, { leaseUntil: lease, worker }),
+    ]),
+  fc
+    .record({
+      id: fc.constantFrom('j1', 'j2'),
+      state: fc.constantFrom(
+        'PENDING' as const,
+        'COMPLETE' as const,
+        'FAILED' as const,
+        'IN_PROGRESS' as const,
+      ),
+      next: fc.option(date, { nil: undefined }),
+      reason: fc.option(fc.option(text, { nil: null }), { nil: undefined }),
+      attempts: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      at: date,
+    })
+    .map((j): [string, Op] => [
+      `replication.update ${j.id} ${j.state} expect=${j.attempts}`,
+      (s) =>
+        s.replication.update(
+          j.id,
+          { state: j.state, nextAttemptAt: j.next, failureReason: j.reason, updatedAt: j.at },
+          { attempts: j.attempts },
+        ),
+    ]),
+  fc.record({ maxItems, r: fc.option(repo, { nil: undefined }) }).map(({ maxItems: n, r }): [string, Op] => [
+    `replication.list`,
+    (s) =>
+      pages((m) =>
+        s.replication.list({
+          source:
+            r === undefined
+              ? undefined
+              : { accountId: r.accountId, region: r.region, repositoryName: r.name },
+          maxItems: n,
+          marker: m,
+        }),
+      ),
+  ]),
+  fc
+    .record({
+      accountId,
+      region,
+      policy: fc.option(fc.option(text, { nil: null }), { nil: undefined }),
+      prefixes: fc.option(fc.array(fc.constantFrom('quay', 'ecr', 'ROOT'), { maxLength: 3 }), {
+        nil: undefined,
+      }),
+      expect: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+      at: date,
+    })
+    .map((o): [string, Op] => [
+      `registries.put ${o.accountId}/${o.region} ${o.prefixes} expect=${o.expect}`,
+      async (s) => [
+        await s.registries.put(
+          o.accountId,
+          o.region,
+          {
+            policyText: o.policy,
+            pullThroughCacheRules: o.prefixes?.map((prefix) => ({
+              prefix,
+              upstreamRegistryUrl: `${prefix}.example`,
+              createdAt: o.at,
+            })),
+            updatedAt: o.at,
+          },
+          { version: o.expect },
+        ),
+        await s.registries.get(o.accountId, o.region),
+      ],
+    ]),
+);
+
+/** One store call of either side. */
+const call: fc.Arbitrary<[string, Op]> = fc.oneof(iamCall, ecrCall);
+
 /** A store call, or a few of them in a (possibly aborting, possibly nested) transaction. */
 const command: fc.Arbitrary<StoreCommand> = fc.oneof(
   { weight: 6, arbitrary: call.map(([label, op]) => cmd(label, op)) },
@@ -543,6 +859,34 @@ const seededSecret = box.seal('s', 'AKIA1');
 
 /** A starting state, so that random calls mostly meet existing entities. */
 const seed: [string, Op][] = [
+  [
+    'seed repositories with blobs and an image',
+    async (s) => {
+      for (const [accountId, region, name] of [
+        ['111111111111', 'us-east-1', 'app'],
+        ['111111111111', 'us-east-1', 'base'],
+        ['222222222222', 'eu-west-1', 'app'],
+      ] as const) {
+        const r = { accountId, region, name };
+        await s.repositories.create({
+          ...r,
+          arn: `arn:aws:ecr:${region}:${accountId}:repository/${name}`,
+          createdAt: new Date(T0),
+          imageTagMutability: 'MUTABLE',
+          imageTagMutabilityExclusionFilters: [],
+          scanOnPush: false,
+          encryption: { encryptionType: 'AES256' },
+          tags: [],
+        });
+        for (const b of ['b1', 'b2', 'b3'])
+          await s.blobs.link(r, { digest: sha(b), size: 7, linkedAt: new Date(T0) });
+      }
+      const app = { accountId: '111111111111', region: 'us-east-1', name: 'app' };
+      for (const m of [...manifests.slice(0, 3), manifests[4] as NewImage]) {
+        await s.images.put(app, m, { tag: m === manifests[0] ? 'latest' : undefined });
+      }
+    },
+  ],
   [
     'seed users',
     async (s) => {

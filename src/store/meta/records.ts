@@ -253,3 +253,308 @@ export interface StsSession {
   /** Issued to role-session credentials (role chaining: 1 hour cap, no GetSessionToken). */
   readonly chained: boolean;
 }
+
+// ---- ECR -----------------------------------------------------------------------------------
+//
+// Everything ECR keeps belongs to a registry, which is (account, region): a repository `app` in
+// 111111111111/us-east-1 and one in 111111111111/eu-west-1 are unrelated. Digests are the OCI
+// `<algorithm>:<hex>` strings as the service validated them; the store compares them exactly.
+
+/** Names a repository: the registry's account and region, and the repository name. */
+export interface RepositoryRef {
+  readonly accountId: string;
+  readonly region: string;
+  /** ECR's lowercase, `/`-separated name (the service validates it; the store only keys on it). */
+  readonly name: string;
+}
+
+/** ECR's tag mutability settings; the `*_WITH_EXCLUSION` forms flip the rule for matching tags. */
+export type ImageTagMutability =
+  'MUTABLE' | 'IMMUTABLE' | 'MUTABLE_WITH_EXCLUSION' | 'IMMUTABLE_WITH_EXCLUSION';
+
+/** A tag pattern exempted from the repository's mutability rule. */
+export interface ImageTagMutabilityExclusionFilter {
+  readonly filterType: 'WILDCARD';
+  readonly filter: string;
+}
+
+/** ECR's server-side encryption kinds (crossdock records them; blobs are not encrypted by kind). */
+export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
+
+/** A repository's (or a template's) encryption settings, fixed at creation in ECR. */
+export interface EncryptionConfiguration {
+  readonly encryptionType: EncryptionType;
+  readonly kmsKey?: string;
+}
+
+/**
+ * An ECR repository. `(accountId, region, name)` is unique. The repository URI is derived by the
+ * service from its configured addressing style; the ARN is kept because policies and tags address
+ * the repository by it.
+ */
+export interface Repository extends RepositoryRef {
+  readonly arn: string;
+  readonly createdAt: Date;
+  readonly imageTagMutability: ImageTagMutability;
+  /** Empty unless the mutability is a `*_WITH_EXCLUSION` form. */
+  readonly imageTagMutabilityExclusionFilters: readonly ImageTagMutabilityExclusionFilter[];
+  /** `imageScanningConfiguration.scanOnPush`. */
+  readonly scanOnPush: boolean;
+  readonly encryption: EncryptionConfiguration;
+  readonly tags: readonly Tag[];
+  /** The repository policy as set (JSON text). */
+  readonly policyText?: string;
+  /** The lifecycle policy as set (JSON text). */
+  readonly lifecyclePolicyText?: string;
+  /** When the lifecycle evaluator last ran over this repository. */
+  readonly lifecycleEvaluatedAt?: Date;
+  /**
+   * A store-wide change number assigned by the store on create and on every update (never
+   * reused, even after delete and re-create), so a node that caches a repository's policy can
+   * tell with one read whether its copy is current.
+   */
+  readonly version: number;
+}
+
+/** What creating a repository needs: all of it but the store-assigned version. */
+export type NewRepository = Omit<Repository, 'version'>;
+
+/**
+ * A manifest (image, index or artifact) in a repository, without its bytes: what lists,
+ * DescribeImages and the referrers API need. `(repository, digest)` is unique.
+ */
+export interface ImageInfo {
+  /** The digest of the manifest bytes. */
+  readonly digest: string;
+  /** The manifest's media type as pushed (`Content-Type` on pull). */
+  readonly mediaType: string;
+  /**
+   * The OCI artifact type as the referrers API reports it: the manifest's `artifactType`, else
+   * its config media type; absent for an index without one. The service computes it.
+   */
+  readonly artifactType?: string;
+  readonly configDigest?: string;
+  /** The config descriptor's media type (ECR's `artifactMediaType`). */
+  readonly configMediaType?: string;
+  /** `subject.digest`: the manifest this one refers to (the subject need not exist). */
+  readonly subjectDigest?: string;
+  /** The manifest's annotations (the referrers API copies them into its descriptors). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Length of the manifest bytes. */
+  readonly manifestSize: number;
+  /** ECR's `imageSizeInBytes`, as the service computed it from the descriptors. */
+  readonly imageSize: number;
+  /** When the manifest was first pushed (a later push of the same bytes keeps it). */
+  readonly pushedAt: Date;
+  /** ECR's `lastRecordedPullTime`. */
+  readonly lastPulledAt?: Date;
+  /** Tags pointing at this manifest, in lexical (byte) order. */
+  readonly tags: readonly string[];
+}
+
+/** A manifest with its exact bytes (at most 4 MiB, so kept in the metadata store). */
+export interface Image extends ImageInfo {
+  /** The bytes as pushed; drivers hand out a fresh `Buffer`. */
+  readonly manifest: Uint8Array;
+}
+
+/** What pushing a manifest stores. */
+export interface NewImage {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly artifactType?: string;
+  readonly configDigest?: string;
+  readonly configMediaType?: string;
+  readonly subjectDigest?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly manifest: Uint8Array;
+  readonly imageSize: number;
+  /** The time of this push (also the tag's `updatedAt` when the push moves a tag). */
+  readonly pushedAt: Date;
+  /** Blobs the manifest references (config, layers): each must be linked into the repository. */
+  readonly blobs: readonly string[];
+  /** Manifests an index references: each must already be an image of the repository. */
+  readonly children: readonly string[];
+}
+
+/** A tag of a repository and the manifest it points at. `(repository, tag)` is unique. */
+export interface ImageTag {
+  readonly tag: string;
+  readonly digest: string;
+  /** When the tag was created or last moved to another digest. */
+  readonly updatedAt: Date;
+}
+
+/** A blob linked into a repository: OCI makes a blob visible only where it is linked. */
+export interface BlobLink {
+  readonly digest: string;
+  readonly size: number;
+  /** When the blob was first linked (pushed or mounted) into the repository. */
+  readonly linkedAt: Date;
+  /** Derived: how many images of the repository reference the blob (0 = uploaded, unused). */
+  readonly imageCount: number;
+}
+
+/** States of a blob upload session. */
+export type UploadState = 'IN_PROGRESS' | 'COMPLETING' | 'COMPLETE' | 'CANCELLED';
+
+/** A blob upload session (registry or ECR layer upload), kept so a restart can resume or clean it. */
+export interface Upload {
+  /** The upload id (a UUID), unique across the store. */
+  readonly id: string;
+  readonly repository: RepositoryRef;
+  readonly state: UploadState;
+  /** Bytes received so far. */
+  readonly size: number;
+  /** Parts received so far (ECR caps them). */
+  readonly partCount: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** The verified digest, once known. */
+  readonly digest?: string;
+}
+
+/** What starting an upload needs: it starts `IN_PROGRESS` and empty. */
+export interface NewUpload {
+  readonly id: string;
+  readonly repository: RepositoryRef;
+  readonly createdAt: Date;
+}
+
+/** States of a replication job (DescribeImageReplicationStatus shows them). */
+export type ReplicationState = 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+
+/** The image a replication job copies. */
+export interface ReplicationSource {
+  readonly accountId: string;
+  readonly region: string;
+  readonly repositoryName: string;
+  readonly digest: string;
+}
+
+/** Where a replication job copies to (a destination of a replication rule). */
+export interface ReplicationDestination {
+  readonly region: string;
+  readonly registryId: string;
+}
+
+/** One image to copy to one destination: an entry of the durable replication queue. */
+export interface ReplicationJob {
+  readonly id: string;
+  readonly source: ReplicationSource;
+  readonly destination: ReplicationDestination;
+  /** Tags to set at the destination. */
+  readonly tags: readonly string[];
+  readonly state: ReplicationState;
+  /** How many times the job was claimed; a claim's fencing token (see `ReplicationOps.update`). */
+  readonly attempts: number;
+  /**
+   * PENDING: when the job becomes due. IN_PROGRESS: when the claim lapses and the job may be
+   * claimed again (a worker that died mid-copy). Unused once COMPLETE or FAILED.
+   */
+  readonly nextAttemptAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Who holds the current claim. */
+  readonly worker?: string;
+  /** ECR's failure reason of the last failed attempt. */
+  readonly failureReason?: string;
+}
+
+/** What enqueuing a replication job needs; it is due at `nextAttemptAt` (default `createdAt`). */
+export interface NewReplicationJob {
+  readonly id: string;
+  readonly source: ReplicationSource;
+  readonly destination: ReplicationDestination;
+  readonly tags: readonly string[];
+  readonly createdAt: Date;
+  readonly nextAttemptAt?: Date;
+}
+
+/** A repository name filter of a replication rule. */
+export interface ReplicationRepositoryFilter {
+  readonly filter: string;
+  readonly filterType: 'PREFIX_MATCH';
+}
+
+/** A replication rule: images of matching repositories go to every destination. */
+export interface ReplicationRule {
+  readonly destinations: readonly ReplicationDestination[];
+  /** Empty: every repository. */
+  readonly repositoryFilters: readonly ReplicationRepositoryFilter[];
+}
+
+/** PutReplicationConfiguration's document. */
+export interface ReplicationConfiguration {
+  readonly rules: readonly ReplicationRule[];
+}
+
+/** A rule of the registry scanning configuration. */
+export interface ScanningRule {
+  readonly scanFrequency: 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL';
+  readonly repositoryFilters: readonly { readonly filter: string; readonly filterType: 'WILDCARD' }[];
+}
+
+/** PutRegistryScanningConfiguration's document. */
+export interface RegistryScanningConfiguration {
+  readonly scanType: 'BASIC' | 'ENHANCED';
+  readonly rules: readonly ScanningRule[];
+}
+
+/** A pull-through cache rule: repositories under `prefix` mirror an upstream registry. */
+export interface PullThroughCacheRule {
+  /** ECR's `ecrRepositoryPrefix` (`ROOT` allowed); unique within the registry. */
+  readonly prefix: string;
+  readonly upstreamRegistryUrl: string;
+  /** ECR's `upstreamRegistry` kind (`docker-hub`, `ecr`...). */
+  readonly upstreamRegistry?: string;
+  readonly upstreamRepositoryPrefix?: string;
+  /** Secrets Manager ARN of the upstream credentials. */
+  readonly credentialArn?: string;
+  /** Role assumed to reach an ECR upstream. */
+  readonly customRoleArn?: string;
+  readonly createdAt: Date;
+  readonly updatedAt?: Date;
+}
+
+/** What a repository creation template applies to. */
+export type CreationTemplateUse = 'REPLICATION' | 'PULL_THROUGH_CACHE' | 'CREATE_ON_PUSH';
+
+/** Settings for repositories that crossdock creates itself (replication, pull-through, push). */
+export interface RepositoryCreationTemplate {
+  /** The repository name prefix, or `ROOT`; unique within the registry. */
+  readonly prefix: string;
+  readonly description?: string;
+  readonly encryption?: EncryptionConfiguration;
+  readonly resourceTags: readonly Tag[];
+  readonly imageTagMutability?: ImageTagMutability;
+  readonly imageTagMutabilityExclusionFilters?: readonly ImageTagMutabilityExclusionFilter[];
+  readonly repositoryPolicy?: string;
+  readonly lifecyclePolicy?: string;
+  readonly appliedFor: readonly CreationTemplateUse[];
+  readonly customRoleArn?: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/**
+ * The registry-level settings of one (account, region). Small documents that services read whole
+ * (longest-prefix matching of pull-through rules and templates, replication rules on every push)
+ * and change rarely, so they live in one record guarded by its `version`.
+ */
+export interface Registry {
+  readonly accountId: string;
+  readonly region: string;
+  readonly policyText?: string;
+  readonly replicationConfiguration?: ReplicationConfiguration;
+  readonly scanningConfiguration?: RegistryScanningConfiguration;
+  /** Ordered by prefix. */
+  readonly pullThroughCacheRules: readonly PullThroughCacheRule[];
+  /** Ordered by prefix. */
+  readonly creationTemplates: readonly RepositoryCreationTemplate[];
+  /** GetAccountSetting/PutAccountSetting values (`REGISTRY_POLICY_SCOPE` → `V2`...). */
+  readonly accountSettings: Readonly<Record<string, string>>;
+  /** A store-wide change number, as `Repository.version`. */
+  readonly version: number;
+  readonly updatedAt: Date;
+}

@@ -33,7 +33,9 @@ import type {
   AccountOps,
   AccountPatch,
   AttachmentOps,
+  BlobLinkOps,
   CreateAccountRequestOps,
+  ImageOps,
   CreateAccountRequestPatch,
   InlinePolicyOps,
   InstanceProfileOps,
@@ -43,9 +45,14 @@ import type {
   MetadataStore,
   MetadataTx,
   OrganizationOps,
+  RegistryOps,
+  ReplicationOps,
+  RepositoryOps,
   RoleOps,
   RolePatch,
   SessionOps,
+  TagOps,
+  UploadOps,
   UserOps,
   UserPatch,
 } from '../MetadataStore.js';
@@ -76,6 +83,17 @@ import {
   type User,
 } from '../records.js';
 import { assertNotInOwnTransaction, assertOpen, runInScope, StoreMisuse, type TxScope } from '../txScope.js';
+import {
+  emptyEcrState,
+  MemoryBlobLinks,
+  MemoryImages,
+  MemoryRegistries,
+  MemoryReplication,
+  MemoryRepositories,
+  MemoryTags,
+  MemoryUploads,
+  type EcrState,
+} from './ecr.js';
 
 interface KeyRow {
   readonly key: AccessKey; // without userName
@@ -125,6 +143,7 @@ interface State {
   attachments: AttachmentRow[];
   profiles: Map<string, ProfileRow>;
   sessions: Map<string, StsSession>;
+  ecr: EcrState;
 }
 
 function emptyState(): State {
@@ -140,6 +159,7 @@ function emptyState(): State {
     attachments: [],
     profiles: new Map(),
     sessions: new Map(),
+    ecr: emptyEcrState(),
   };
 }
 
@@ -962,6 +982,13 @@ class Ops implements MetadataTx {
   readonly attachments: AttachmentOps;
   readonly instanceProfiles: InstanceProfileOps;
   readonly sessions: SessionOps;
+  readonly repositories: RepositoryOps;
+  readonly images: ImageOps;
+  readonly tags: TagOps;
+  readonly blobs: BlobLinkOps;
+  readonly uploads: UploadOps;
+  readonly replication: ReplicationOps;
+  readonly registries: RegistryOps;
 
   constructor(protected readonly ctx: Ctx) {
     this.organizations = new Organizations(ctx);
@@ -975,6 +1002,13 @@ class Ops implements MetadataTx {
     this.attachments = new Attachments(ctx);
     this.instanceProfiles = new InstanceProfiles(ctx);
     this.sessions = new Sessions(ctx);
+    this.repositories = new MemoryRepositories(ctx);
+    this.images = new MemoryImages(ctx);
+    this.tags = new MemoryTags(ctx);
+    this.blobs = new MemoryBlobLinks(ctx);
+    this.uploads = new MemoryUploads(ctx);
+    this.replication = new MemoryReplication(ctx);
+    this.registries = new MemoryRegistries(ctx);
   }
 
   async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@
  * atomic and a failing call writes nothing. Unique constraints back the checks up against races;
  * a violation they catch becomes `AlreadyExists` as well.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { type Kysely, type Selectable } from 'kysely';
 import {
   canonAccessKey,
   canonAccount,
@@ -21,7 +21,7 @@ import {
   canonSession,
   canonUser,
 } from '../canonical.js';
-import { AlreadyExists, Conflict, NotFound, type EntityKind, type UniqueField } from '../errors.js';
+import { AlreadyExists, Conflict, NotFound } from '../errors.js';
 import { nameKey, parseVersionId, policyPathFromArn } from '../keys.js';
 import type {
   AccessKeyOps,
@@ -30,7 +30,9 @@ import type {
   AccountOps,
   AccountPatch,
   AttachmentOps,
+  BlobLinkOps,
   CreateAccountRequestOps,
+  ImageOps,
   CreateAccountRequestPatch,
   InlinePolicyOps,
   InstanceProfileOps,
@@ -40,20 +42,18 @@ import type {
   MetadataStore,
   MetadataTx,
   OrganizationOps,
+  RegistryOps,
+  ReplicationOps,
+  RepositoryOps,
   RoleOps,
   RolePatch,
   SessionOps,
+  TagOps,
+  UploadOps,
   UserOps,
   UserPatch,
 } from '../MetadataStore.js';
-import {
-  decodeMarker,
-  pageFromRows,
-  pageSize,
-  type ListOptions,
-  type Page,
-  type PathListOptions,
-} from '../pagination.js';
+import { pageFromRows, pageSize, type ListOptions, type Page, type PathListOptions } from '../pagination.js';
 import {
   MAX_POLICY_VERSIONS,
   type AccessKey,
@@ -74,18 +74,39 @@ import {
   type Role,
   type SessionPrincipal,
   type StsSession,
-  type Tag,
   type User,
 } from '../records.js';
 import { asSealedSecret } from '../secrets.js';
-import { assertNotInOwnTransaction, assertOpen, runInScope, StoreMisuse, type TxScope } from '../txScope.js';
+import { assertNotInOwnTransaction, assertOpen, runInScope, type TxScope } from '../txScope.js';
+import {
+  afterKey,
+  corrupt,
+  Ctx,
+  exists,
+  opt,
+  pathStartsWith,
+  readStrings,
+  readTags,
+  scoped,
+  withSavepoint,
+  writeTags,
+  type Db,
+} from './context.js';
 import type { SqlCodec, SqlDialectAdapter } from './dialect.js';
+import {
+  SqlBlobLinks,
+  SqlImages,
+  SqlRegistries,
+  SqlReplication,
+  SqlRepositories,
+  SqlTags,
+  SqlUploads,
+} from './ecr.js';
 import type {
   AccessKeysTable,
   AccountsTable,
   CreateAccountRequestsTable,
   Database,
-  DbJson,
   InstanceProfilesTable,
   ManagedPoliciesTable,
   OrganizationsTable,
@@ -94,113 +115,6 @@ import type {
   StsSessionsTable,
   UsersTable,
 } from './schema.js';
-
-type Db = Kysely<Database>;
-
-interface Root {
-  readonly db: Db;
-  readonly adapter: SqlDialectAdapter;
-  closed: boolean;
-}
-
-async function withSavepoint<T>(trx: Db, depth: number, fn: () => Promise<T>): Promise<T> {
-  const name = sql.raw(`crossdock_sp_${depth}`);
-  await sql`savepoint ${name}`.execute(trx);
-  try {
-    const out = await fn();
-    await sql`release savepoint ${name}`.execute(trx);
-    return out;
-  } catch (e) {
-    await sql`rollback to savepoint ${name}`.execute(trx);
-    await sql`release savepoint ${name}`.execute(trx);
-    throw e;
-  }
-}
-
-/** Where a call runs: on the shared connection pool, or inside a caller's transaction. */
-class Ctx {
-  constructor(
-    readonly root: Root,
-    readonly trx: Db | undefined,
-    readonly scope: TxScope | undefined,
-    readonly depth: number,
-  ) {}
-
-  get codec(): SqlCodec {
-    return this.root.adapter.codec;
-  }
-
-  /** The executor for a single statement. */
-  db(): Db {
-    if (this.trx !== undefined) {
-      assertOpen(this.scope);
-      return this.trx;
-    }
-    assertNotInOwnTransaction(this.root);
-    if (this.root.closed) throw new StoreMisuse('metadata store is closed');
-    return this.root.db;
-  }
-
-  /** Runs several statements as one: a transaction, or a savepoint inside the caller's. */
-  async atomic<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const db = this.db();
-    const trx = this.trx;
-    if (trx !== undefined) return withSavepoint(trx, this.depth + 1, () => fn(trx));
-    return db.transaction().execute(fn);
-  }
-
-  /** Inserts, turning a unique violation the checks missed (a race) into `AlreadyExists`. */
-  async insert(
-    entity: EntityKind,
-    key: string,
-    field: UniqueField,
-    run: () => Promise<unknown>,
-  ): Promise<void> {
-    try {
-      await run();
-    } catch (e) {
-      if (this.root.adapter.isUniqueViolation(e)) throw new AlreadyExists(entity, key, field);
-      throw e;
-    }
-  }
-}
-
-const scoped = (accountId: string, name: string): string => `${accountId}/${name}`;
-const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-const afterKey = (
-  opts: ListOptions | undefined,
-  entity: EntityKind,
-  arity = 1,
-): readonly string[] | undefined =>
-  opts?.marker === undefined ? undefined : decodeMarker(opts.marker, arity, entity);
-/** `path` starts with `prefix`, counted in characters as both SQLite and PostgreSQL count them. */
-const pathStartsWith = (column: string, prefix: string) =>
-  sql<boolean>`substr(${sql.ref(column)}, 1, ${[...prefix].length}) = ${prefix}`;
-
-function corrupt(what: string): Error {
-  return new Error(`corrupt metadata: ${what}`);
-}
-
-function readTags(c: SqlCodec, v: DbJson): Tag[] {
-  const parsed = c.readJson(v);
-  if (!Array.isArray(parsed)) throw corrupt('tags');
-  return parsed.map((t: unknown) => {
-    if (typeof t !== 'object' || t === null) throw corrupt('tag');
-    const { key, value } = t as { key?: unknown; value?: unknown };
-    if (typeof key !== 'string' || typeof value !== 'string') throw corrupt('tag');
-    return { key, value };
-  });
-}
-
-function readStrings(c: SqlCodec, v: DbJson): string[] {
-  const parsed = c.readJson(v);
-  if (!Array.isArray(parsed) || !parsed.every((x): x is string => typeof x === 'string'))
-    throw corrupt('string list');
-  return parsed;
-}
-
-const writeTags = (c: SqlCodec, tags: readonly Tag[]): DbJson =>
-  c.json(tags.map((t) => ({ key: t.key, value: t.value })));
 
 // ---- row mappers -----------------------------------------------------------------------------
 
@@ -399,10 +313,6 @@ function mustOwnerId(db: Db, ref: PrincipalRef): Promise<string> {
   return ref.kind === 'user'
     ? mustUserId(db, ref.accountId, ref.name)
     : mustRoleId(db, ref.accountId, ref.name);
-}
-
-async function exists(q: { executeTakeFirst(): Promise<unknown> }): Promise<boolean> {
-  return (await q.executeTakeFirst()) !== undefined;
 }
 
 function keysQuery(db: Db) {
@@ -1665,6 +1575,13 @@ class Ops implements MetadataTx {
   readonly attachments: AttachmentOps;
   readonly instanceProfiles: InstanceProfileOps;
   readonly sessions: SessionOps;
+  readonly repositories: RepositoryOps;
+  readonly images: ImageOps;
+  readonly tags: TagOps;
+  readonly blobs: BlobLinkOps;
+  readonly uploads: UploadOps;
+  readonly replication: ReplicationOps;
+  readonly registries: RegistryOps;
 
   constructor(protected readonly ctx: Ctx) {
     this.organizations = new Organizations(ctx);
@@ -1678,6 +1595,13 @@ class Ops implements MetadataTx {
     this.attachments = new Attachments(ctx);
     this.instanceProfiles = new InstanceProfiles(ctx);
     this.sessions = new Sessions(ctx);
+    this.repositories = new SqlRepositories(ctx);
+    this.images = new SqlImages(ctx);
+    this.tags = new SqlTags(ctx);
+    this.blobs = new SqlBlobLinks(ctx);
+    this.uploads = new SqlUploads(ctx);
+    this.replication = new SqlReplication(ctx);
+    this.registries = new SqlRegistries(ctx);
   }
 
   async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {

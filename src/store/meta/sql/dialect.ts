@@ -6,7 +6,7 @@
  * PostgreSQL driver adds its own.
  */
 import type { CreateTableBuilder, Kysely } from 'kysely';
-import type { Database, DbBool, DbJson, DbTime } from './schema.js';
+import type { Database, DbBool, DbBytes, DbJson, DbTime } from './schema.js';
 
 /** A column type as Kysely's schema builder takes it (a name such as `'text'`, or a `sql` expression). */
 export type ColumnType = Parameters<CreateTableBuilder<string, string>['addColumn']>[1];
@@ -19,6 +19,8 @@ export interface SqlCodec {
   readBool(v: DbBool): boolean;
   json(v: unknown): DbJson;
   readJson(v: DbJson): unknown;
+  bytes(b: Uint8Array): DbBytes;
+  readBytes(v: DbBytes): Buffer;
 }
 
 /** The column types the migrations use. */
@@ -28,6 +30,10 @@ export interface SqlColumnTypes {
   /** Text that is compared, sorted or paged on: must order by UTF-8 bytes (PostgreSQL: `COLLATE "C"`). */
   readonly key: ColumnType;
   readonly int: ColumnType;
+  /** Integers beyond 32 bits (byte sizes, change numbers); PostgreSQL: `bigint`. */
+  readonly bigint: ColumnType;
+  /** Binary data (manifest bytes); PostgreSQL: `bytea`. */
+  readonly bytes: ColumnType;
   readonly time: ColumnType;
   readonly bool: ColumnType;
   readonly json: ColumnType;

@@ -26,8 +26,37 @@
  * `*_key` columns hold the lowercased name computed in TypeScript (`keys.ts`), so uniqueness and
  * ordering agree across dialects; they are of the dialect's `key` type (byte-order collation).
  * Children reference their parent's unique id, never its name, so a user rename touches one row.
+ *
+ * Layout added by 0002_ecr (everything keyed by registry = (account_id, region)):
+ *
+ *   meta_counters     name PK; value. `change` numbers repository and registry versions
+ *                     store-wide (a re-created repository never repeats a version, so caches
+ *                     keyed by version stay sound across nodes); `repository_id` numbers
+ *                     repositories. Counters, not AUTOINCREMENT, so every dialect numbers alike.
+ *   repositories      id PK (internal, never reused); UNIQUE (account_id, region, name); settings
+ *                     as columns, tags and exclusion filters JSON, policy and lifecycle texts
+ *   images            PK (repo_id → repositories, digest); raw manifest bytes (≤ 4 MiB) and sizes;
+ *                     INDEX (repo_id, subject_digest) for the referrers API
+ *   image_blobs       PK (repo_id, image_digest, blob_digest), FK (repo_id, image_digest) → images;
+ *                     INDEX blob_digest ("referenced anywhere?" for GC), INDEX (repo_id, blob_digest)
+ *   image_children    PK (repo_id, image_digest, child_digest), FK → images; INDEX (repo_id,
+ *                     child_digest) ("does an index still need this manifest?")
+ *   tags              PK (repo_id, tag) → digest, FK (repo_id, digest) → images; INDEX (repo_id, digest)
+ *   repository_blobs  PK (repo_id, digest); size, linked_at; INDEX digest (GC)
+ *   uploads           id PK; repo_id → repositories; state, size, part_count; INDEX updated_at
+ *                     (cleanup), INDEX digest (a completing upload holds its blob against GC)
+ *   replication_jobs  id PK; source (account, region, repository, digest), destination (region,
+ *                     registry id), state, attempts, next_attempt_at; INDEX (state, next_attempt_at)
+ *                     for claims, INDEX source for DescribeImageReplicationStatus. Sources are named,
+ *                     not referenced: a job outlives a deleted repository and reports it.
+ *   registries        PK (account_id, region); policy text, replication and scanning documents,
+ *                     pull-through rules, creation templates and account settings as JSON (small,
+ *                     read whole, changed rarely; guarded by `version`)
+ *
+ * Children of a repository reference its internal id: deleting and re-creating a repository of
+ * the same name can never resurrect old tags, links or uploads.
  */
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { SqlDialectAdapter } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -228,6 +257,199 @@ export function metadataMigrations(adapter: SqlDialectAdapter): Record<string, M
           .addColumn('chained', t.bool, (c) => c.notNull())
           .execute();
         await db.schema.createIndex('sts_sessions_expiry').on('sts_sessions').column('expires_at').execute();
+      },
+    },
+    '0002_ecr': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('meta_counters')
+          .addColumn('name', t.key, (c) => c.primaryKey())
+          .addColumn('value', t.bigint, (c) => c.notNull())
+          .execute();
+        await sql`insert into meta_counters (name, value) values ('change', 0), ('repository_id', 0)`.execute(
+          db,
+        );
+
+        await db.schema
+          .createTable('repositories')
+          .addColumn('id', t.bigint, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('region', t.key, (c) => c.notNull())
+          .addColumn('name', t.key, (c) => c.notNull())
+          .addColumn('arn', t.text, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('image_tag_mutability', t.key, (c) => c.notNull())
+          .addColumn('mutability_exclusion_filters', t.json, (c) => c.notNull())
+          .addColumn('scan_on_push', t.bool, (c) => c.notNull())
+          .addColumn('encryption_type', t.key, (c) => c.notNull())
+          .addColumn('kms_key', t.text)
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addColumn('policy_text', t.text)
+          .addColumn('lifecycle_policy_text', t.text)
+          .addColumn('lifecycle_evaluated_at', t.time)
+          .addColumn('version', t.bigint, (c) => c.notNull())
+          .addUniqueConstraint('repositories_registry_name', ['account_id', 'region', 'name'])
+          .execute();
+
+        await db.schema
+          .createTable('images')
+          .addColumn('repo_id', t.bigint, (c) =>
+            c.notNull().references('repositories.id').onDelete('cascade'),
+          )
+          .addColumn('digest', t.key, (c) => c.notNull())
+          .addColumn('media_type', t.text, (c) => c.notNull())
+          .addColumn('artifact_type', t.key)
+          .addColumn('config_digest', t.key)
+          .addColumn('config_media_type', t.text)
+          .addColumn('subject_digest', t.key)
+          .addColumn('annotations', t.json)
+          .addColumn('manifest', t.bytes, (c) => c.notNull())
+          .addColumn('manifest_size', t.bigint, (c) => c.notNull())
+          .addColumn('image_size', t.bigint, (c) => c.notNull())
+          .addColumn('pushed_at', t.time, (c) => c.notNull())
+          .addColumn('last_pulled_at', t.time)
+          .addPrimaryKeyConstraint('images_pk', ['repo_id', 'digest'])
+          .execute();
+        await db.schema
+          .createIndex('images_subject')
+          .on('images')
+          .columns(['repo_id', 'subject_digest'])
+          .execute();
+
+        await db.schema
+          .createTable('image_blobs')
+          .addColumn('repo_id', t.bigint, (c) => c.notNull())
+          .addColumn('image_digest', t.key, (c) => c.notNull())
+          .addColumn('blob_digest', t.key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('image_blobs_pk', ['repo_id', 'image_digest', 'blob_digest'])
+          .addForeignKeyConstraint(
+            'image_blobs_image',
+            ['repo_id', 'image_digest'],
+            'images',
+            ['repo_id', 'digest'],
+            (f) => f.onDelete('cascade'),
+          )
+          .execute();
+        await db.schema.createIndex('image_blobs_blob').on('image_blobs').column('blob_digest').execute();
+        await db.schema
+          .createIndex('image_blobs_repo_blob')
+          .on('image_blobs')
+          .columns(['repo_id', 'blob_digest'])
+          .execute();
+
+        await db.schema
+          .createTable('image_children')
+          .addColumn('repo_id', t.bigint, (c) => c.notNull())
+          .addColumn('image_digest', t.key, (c) => c.notNull())
+          .addColumn('child_digest', t.key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('image_children_pk', ['repo_id', 'image_digest', 'child_digest'])
+          .addForeignKeyConstraint(
+            'image_children_image',
+            ['repo_id', 'image_digest'],
+            'images',
+            ['repo_id', 'digest'],
+            (f) => f.onDelete('cascade'),
+          )
+          .execute();
+        await db.schema
+          .createIndex('image_children_child')
+          .on('image_children')
+          .columns(['repo_id', 'child_digest'])
+          .execute();
+
+        await db.schema
+          .createTable('tags')
+          .addColumn('repo_id', t.bigint, (c) => c.notNull())
+          .addColumn('tag', t.key, (c) => c.notNull())
+          .addColumn('digest', t.key, (c) => c.notNull())
+          .addColumn('updated_at', t.time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('tags_pk', ['repo_id', 'tag'])
+          .addForeignKeyConstraint(
+            'tags_image',
+            ['repo_id', 'digest'],
+            'images',
+            ['repo_id', 'digest'],
+            (f) => f.onDelete('cascade'),
+          )
+          .execute();
+        await db.schema.createIndex('tags_digest').on('tags').columns(['repo_id', 'digest']).execute();
+
+        await db.schema
+          .createTable('repository_blobs')
+          .addColumn('repo_id', t.bigint, (c) =>
+            c.notNull().references('repositories.id').onDelete('cascade'),
+          )
+          .addColumn('digest', t.key, (c) => c.notNull())
+          .addColumn('size', t.bigint, (c) => c.notNull())
+          .addColumn('linked_at', t.time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('repository_blobs_pk', ['repo_id', 'digest'])
+          .execute();
+        await db.schema
+          .createIndex('repository_blobs_digest')
+          .on('repository_blobs')
+          .column('digest')
+          .execute();
+
+        await db.schema
+          .createTable('uploads')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('repo_id', t.bigint, (c) =>
+            c.notNull().references('repositories.id').onDelete('cascade'),
+          )
+          .addColumn('state', t.key, (c) => c.notNull())
+          .addColumn('size', t.bigint, (c) => c.notNull())
+          .addColumn('part_count', t.bigint, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('updated_at', t.time, (c) => c.notNull())
+          .addColumn('digest', t.key)
+          .execute();
+        await db.schema.createIndex('uploads_repo').on('uploads').column('repo_id').execute();
+        await db.schema.createIndex('uploads_updated').on('uploads').column('updated_at').execute();
+        await db.schema.createIndex('uploads_digest').on('uploads').column('digest').execute();
+
+        await db.schema
+          .createTable('replication_jobs')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('source_account_id', t.key, (c) => c.notNull())
+          .addColumn('source_region', t.key, (c) => c.notNull())
+          .addColumn('source_repository', t.key, (c) => c.notNull())
+          .addColumn('source_digest', t.key, (c) => c.notNull())
+          .addColumn('destination_region', t.key, (c) => c.notNull())
+          .addColumn('destination_registry_id', t.key, (c) => c.notNull())
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addColumn('state', t.key, (c) => c.notNull())
+          .addColumn('attempts', t.bigint, (c) => c.notNull())
+          .addColumn('next_attempt_at', t.time, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('updated_at', t.time, (c) => c.notNull())
+          .addColumn('worker', t.text)
+          .addColumn('failure_reason', t.text)
+          .execute();
+        await db.schema
+          .createIndex('replication_jobs_due')
+          .on('replication_jobs')
+          .columns(['state', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createIndex('replication_jobs_source')
+          .on('replication_jobs')
+          .columns(['source_account_id', 'source_region', 'source_repository', 'source_digest'])
+          .execute();
+
+        await db.schema
+          .createTable('registries')
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('region', t.key, (c) => c.notNull())
+          .addColumn('policy_text', t.text)
+          .addColumn('replication_configuration', t.json)
+          .addColumn('scanning_configuration', t.json)
+          .addColumn('pull_through_cache_rules', t.json, (c) => c.notNull())
+          .addColumn('creation_templates', t.json, (c) => c.notNull())
+          .addColumn('account_settings', t.json, (c) => c.notNull())
+          .addColumn('version', t.bigint, (c) => c.notNull())
+          .addColumn('updated_at', t.time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('registries_pk', ['account_id', 'region'])
+          .execute();
       },
     },
   };

@@ -11,6 +11,10 @@ export type DbTime = number | string | Date;
 export type DbBool = number | boolean;
 /** A JSON value as a dialect stores it (SQLite: text; PostgreSQL: `jsonb`). */
 export type DbJson = string | object;
+/** Binary data as a dialect stores it (SQLite: BLOB; PostgreSQL: `bytea`); drivers return Buffers. */
+export type DbBytes = Uint8Array;
+/** A 64-bit integer as a driver returns it (PostgreSQL's `bigint` arrives as a string). */
+export type DbBigint = number | string | bigint;
 
 /** `organizations`. */
 export interface OrganizationsTable {
@@ -170,6 +174,126 @@ export interface StsSessionsTable {
   chained: DbBool;
 }
 
+// ---- 0002_ecr ---------------------------------------------------------------------------------
+
+/** `meta_counters`: store-wide sequences (`change`, `repository_id`). */
+export interface MetaCountersTable {
+  name: string;
+  value: DbBigint;
+}
+
+/** `repositories`. */
+export interface RepositoriesTable {
+  id: DbBigint;
+  account_id: string;
+  region: string;
+  name: string;
+  arn: string;
+  created_at: DbTime;
+  image_tag_mutability: string;
+  mutability_exclusion_filters: DbJson;
+  scan_on_push: DbBool;
+  encryption_type: string;
+  kms_key: string | null;
+  tags: DbJson;
+  policy_text: string | null;
+  lifecycle_policy_text: string | null;
+  lifecycle_evaluated_at: DbTime | null;
+  version: DbBigint;
+}
+
+/** `images`: manifests. */
+export interface ImagesTable {
+  repo_id: DbBigint;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  config_digest: string | null;
+  config_media_type: string | null;
+  subject_digest: string | null;
+  annotations: DbJson | null;
+  manifest: DbBytes;
+  manifest_size: DbBigint;
+  image_size: DbBigint;
+  pushed_at: DbTime;
+  last_pulled_at: DbTime | null;
+}
+
+/** `image_blobs`: blobs a manifest references. */
+export interface ImageBlobsTable {
+  repo_id: DbBigint;
+  image_digest: string;
+  blob_digest: string;
+}
+
+/** `image_children`: manifests an index references. */
+export interface ImageChildrenTable {
+  repo_id: DbBigint;
+  image_digest: string;
+  child_digest: string;
+}
+
+/** `tags`: image tags. */
+export interface TagsTable {
+  repo_id: DbBigint;
+  tag: string;
+  digest: string;
+  updated_at: DbTime;
+}
+
+/** `repository_blobs`: blobs linked into repositories. */
+export interface RepositoryBlobsTable {
+  repo_id: DbBigint;
+  digest: string;
+  size: DbBigint;
+  linked_at: DbTime;
+}
+
+/** `uploads`. */
+export interface UploadsTable {
+  id: string;
+  repo_id: DbBigint;
+  state: string;
+  size: DbBigint;
+  part_count: DbBigint;
+  created_at: DbTime;
+  updated_at: DbTime;
+  digest: string | null;
+}
+
+/** `replication_jobs`. */
+export interface ReplicationJobsTable {
+  id: string;
+  source_account_id: string;
+  source_region: string;
+  source_repository: string;
+  source_digest: string;
+  destination_region: string;
+  destination_registry_id: string;
+  tags: DbJson;
+  state: string;
+  attempts: DbBigint;
+  next_attempt_at: DbTime;
+  created_at: DbTime;
+  updated_at: DbTime;
+  worker: string | null;
+  failure_reason: string | null;
+}
+
+/** `registries`. */
+export interface RegistriesTable {
+  account_id: string;
+  region: string;
+  policy_text: string | null;
+  replication_configuration: DbJson | null;
+  scanning_configuration: DbJson | null;
+  pull_through_cache_rules: DbJson;
+  creation_templates: DbJson;
+  account_settings: DbJson;
+  version: DbBigint;
+  updated_at: DbTime;
+}
+
 /** Every table, for `Kysely<Database>`. */
 export interface Database {
   organizations: OrganizationsTable;
@@ -185,4 +309,14 @@ export interface Database {
   instance_profiles: InstanceProfilesTable;
   instance_profile_roles: InstanceProfileRolesTable;
   sts_sessions: StsSessionsTable;
+  meta_counters: MetaCountersTable;
+  repositories: RepositoriesTable;
+  images: ImagesTable;
+  image_blobs: ImageBlobsTable;
+  image_children: ImageChildrenTable;
+  tags: TagsTable;
+  repository_blobs: RepositoryBlobsTable;
+  uploads: UploadsTable;
+  replication_jobs: ReplicationJobsTable;
+  registries: RegistriesTable;
 }

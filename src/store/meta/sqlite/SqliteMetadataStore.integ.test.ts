@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { SecretBox } from '../secrets.js';
+import { metadataMigrations } from '../sql/migrations.js';
+import { sqliteDialect } from './dialect.js';
 import { METADATA_DB_FILE, openSqliteMetadataStore } from './SqliteMetadataStore.js';
 
 interface RawDb {
@@ -50,12 +53,48 @@ describe('sqlite metadata store on disk', () => {
         assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
         assert.deepEqual(raw.prepare('select name from kysely_migration order by name').all(), [
           { name: '0001_initial' },
+          { name: '0002_ecr' },
         ]);
         assert.deepEqual(raw.prepare('select created_at, tags from users').all(), [
           { created_at: T0.getTime(), tags: '[]' },
         ]);
       } finally {
         raw.close();
+      }
+    }));
+
+  test('a database of the first release is upgraded in place and keeps its data', () =>
+    withDir(async (dir) => {
+      const raw = new Raw(join(dir, METADATA_DB_FILE));
+      const db = new Kysely<unknown>({
+        dialect: new SqliteDialect({ database: raw as unknown as SqliteDatabase }),
+      });
+      const first = metadataMigrations(sqliteDialect)['0001_initial']!;
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => ({ '0001_initial': first }) },
+      });
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      await db.destroy();
+      insertFirstReleaseUser(dir);
+      const store = await openSqliteMetadataStore({ dataDir: dir });
+      try {
+        assert.equal((await store.users.get('111111111111', 'old'))?.id, 'AIDAOLD');
+        const repo = await store.repositories.create({
+          accountId: '111111111111',
+          region: 'us-east-1',
+          name: 'app',
+          arn: 'arn:aws:ecr:us-east-1:111111111111:repository/app',
+          createdAt: T0,
+          imageTagMutability: 'MUTABLE',
+          imageTagMutabilityExclusionFilters: [],
+          scanOnPush: false,
+          encryption: { encryptionType: 'AES256' },
+          tags: [],
+        });
+        assert.equal(repo.version, 1, 'the change counter starts with the migration');
+      } finally {
+        await store.close();
       }
     }));
 
@@ -102,3 +141,17 @@ describe('sqlite metadata store on disk', () => {
     await store.close();
   });
 });
+
+/** Writes a user the way the first release would have, straight into a 0001-only database. */
+function insertFirstReleaseUser(dir: string): void {
+  const raw = new Raw(join(dir, METADATA_DB_FILE));
+  try {
+    raw
+      .prepare(
+        'insert into users (id, account_id, name, name_key, path, created_at, permissions_boundary_arn, tags) values (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run('AIDAOLD', '111111111111', 'Old', 'old', '/', T0.getTime(), null, '[]');
+  } finally {
+    raw.close();
+  }
+}
