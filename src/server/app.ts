@@ -61,6 +61,8 @@ export interface AppDeps {
   readonly apis: Apis;
   /** Whether the listener speaks TLS (aws:SecureTransport). */
   readonly secure?: boolean;
+  /** The OCI registry under `/v2/` (streams its own answers); 404 when absent. */
+  readonly registry?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 const QUERY_BODY_LIMIT = 1 << 20;
@@ -214,6 +216,22 @@ export function buildHandler(deps: AppDeps): Handler {
     const method = req.method ?? 'GET';
     const target = req.headers['x-amz-target'];
 
+    if (deps.registry !== undefined && (path === '/v2' || path.startsWith('/v2/'))) {
+      void deps.registry(req, res).finally(() => {
+        const ms = Number(process.hrtime.bigint() - began) / 1e6;
+        deps.log.info(
+          {
+            requestId,
+            method,
+            path: path.slice(0, 200),
+            status: res.statusCode,
+            ms: Math.round(ms * 100) / 100,
+          },
+          'request',
+        );
+      });
+      return;
+    }
     let work: Promise<WireResponse>;
     if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) {
       const body = JSON.stringify({

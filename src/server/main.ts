@@ -97,6 +97,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     server = createHttpServer(handler);
   }
   server.keepAliveTimeout = 65_000;
+  // Blob uploads can take longer than node's 300 s default; idle sockets are still reaped.
+  server.requestTimeout = 0;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
