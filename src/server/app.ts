@@ -216,20 +216,21 @@ export function buildHandler(deps: AppDeps): Handler {
     const method = req.method ?? 'GET';
     const target = req.headers['x-amz-target'];
 
+    /** One log line per request: id, method, path, status, duration. Never headers or bodies. */
+    const logRequest = () => {
+      const ms = Number(process.hrtime.bigint() - began) / 1e6;
+      const entry = {
+        requestId,
+        method,
+        path: path.slice(0, 200),
+        status: res.statusCode,
+        ms: Math.round(ms * 100) / 100,
+      };
+      deps.log.info(entry, 'request');
+    };
+
     if (deps.registry !== undefined && (path === '/v2' || path.startsWith('/v2/'))) {
-      void deps.registry(req, res).finally(() => {
-        const ms = Number(process.hrtime.bigint() - began) / 1e6;
-        deps.log.info(
-          {
-            requestId,
-            method,
-            path: path.slice(0, 200),
-            status: res.statusCode,
-            ms: Math.round(ms * 100) / 100,
-          },
-          'request',
-        );
-      });
+      void deps.registry(req, res).finally(logRequest);
       return;
     }
     let work: Promise<WireResponse>;
@@ -257,19 +258,7 @@ export function buildHandler(deps: AppDeps): Handler {
         deps.log.error({ err, requestId }, 'unhandled error');
         send(res, { status: 500, headers: { 'Content-Type': 'text/plain' }, body: 'internal error' }, false);
       })
-      .finally(() => {
-        const ms = Number(process.hrtime.bigint() - began) / 1e6;
-        deps.log.info(
-          {
-            requestId,
-            method,
-            path: path.slice(0, 200),
-            status: res.statusCode,
-            ms: Math.round(ms * 100) / 100,
-          },
-          'request',
-        );
-      });
+      .finally(logRequest);
   };
 }
 
