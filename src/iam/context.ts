@@ -15,3 +15,14 @@ export function lookupFromRecord(record: Readonly<Record<string, ContextValue>>)
   for (const [k, v] of Object.entries(record)) map.set(k.toLowerCase(), v);
   return { get: (k) => map.get(k) };
 }
+
+/**
+ * A context key as policies name it: lower-cased, and the engine's one shared copy of that text
+ * (the one property names use), so that reading it from a record or comparing it with the key
+ * names the engine knows costs a pointer comparison rather than a character-by-character one.
+ */
+export function contextKey(name: string): string {
+  const lower = name.toLowerCase();
+  for (const key in { [lower]: true }) return key;
+  return lower;
+}

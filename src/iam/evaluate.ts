@@ -1,4 +1,4 @@
-import type { CompiledPolicy, CompiledStatement } from './compile.js';
+import { Compiled, type CompiledPolicy, type CompiledStatement } from './compile.js';
 import type { ConditionClauseInfo } from './conditions/index.js';
 import type { ContextValue, KeyLookup } from './context.js';
 import type { Effect } from './policy/types.js';
@@ -49,6 +49,12 @@ export interface AuthzRequest {
   readonly resourceTags?: Readonly<Record<string, string>>;
   /** Other context keys (aws:CurrentTime, aws:SourceIp, aws:RequestTag/*, sts:ExternalId...). */
   readonly context?: Readonly<Record<string, ContextValue>>;
+  /**
+   * The caller promises that every key of `context` is already lower-cased (`aws:sourceip`,
+   * `aws:requesttag/team`), so a key is read directly instead of being compared case-insensitively
+   * with each key of `context`. A key holding an upper-case letter is then never found.
+   */
+  readonly contextKeysLowerCase?: boolean;
   readonly policies: PolicySet;
   /**
    * The resource policy must allow even within one account: role trust policies (AssumeRole) and
@@ -99,130 +105,202 @@ export interface EvaluateOptions {
 }
 
 /**
- * Context keys for one request, resolved lazily: nothing is built unless a condition or a policy
- * variable asks. Explicit context wins over keys derived from the principal and resource.
+ * One evaluation in progress: the request's context keys, resolved lazily (nothing is built
+ * unless a condition or a policy variable asks; explicit context wins over keys derived from the
+ * principal and resource), and what the scans have found so far.
  */
-class RequestKeys implements KeyLookup {
-  private explicit: Map<string, ContextValue> | undefined;
-  constructor(private readonly req: AuthzRequest) {}
+class Run implements KeyLookup {
+  readonly matched: MatchedStatement[] = [];
+  /** The strongest way a resource-policy Allow named the caller. */
+  grant: PrincipalMatch | undefined = undefined;
+  constructor(
+    readonly req: AuthzRequest,
+    readonly near: NearMiss[] | undefined,
+  ) {}
 
   get(k: string): ContextValue | undefined {
-    if (this.req.context !== undefined) {
-      if (this.explicit === undefined) {
-        this.explicit = new Map();
-        for (const [key, v] of Object.entries(this.req.context)) this.explicit.set(key.toLowerCase(), v);
-      }
-      const v = this.explicit.get(k);
+    const context = this.req.context;
+    if (context !== undefined) {
+      const v =
+        this.req.contextKeysLowerCase === true ? lookupExact(context, k) : lookupIgnoringCase(context, k);
       if (v !== undefined) return v;
     }
-    return this.derived(k);
-  }
-
-  private derived(k: string): ContextValue | undefined {
-    const p = this.req.principal;
-    const slash = k.indexOf('/');
-    if (slash !== -1) {
-      const prefix = k.slice(0, slash);
-      const tagKey = k.slice(slash + 1);
-      if (prefix === 'aws:principaltag') return tagValue(p.tags, tagKey);
-      if (prefix.endsWith(':resourcetag')) return tagValue(this.req.resourceTags, tagKey);
-      return undefined;
-    }
-    switch (k) {
-      case 'aws:principalarn':
-        return p.principalArn;
-      case 'aws:principalaccount':
-        return p.type === 'Anonymous' ? 'anonymous' : p.account;
-      case 'aws:principaltype':
-        return p.type === 'Service' ? undefined : p.type;
-      case 'aws:userid':
-        return p.type === 'Anonymous' ? 'anonymous' : p.userId;
-      case 'aws:username':
-        return p.type === 'User' ? p.userName : undefined;
-      case 'aws:principalorgid':
-        return p.orgId;
-      case 'aws:principalorgpaths':
-        return p.orgPaths;
-      case 'aws:principalisawsservice':
-        return p.type === 'Service' ? 'true' : 'false';
-      case 'aws:resourceaccount':
-        return this.req.resourceAccount ?? p.account;
-      default:
-        return undefined;
-    }
+    return derivedKey(this.req, k);
   }
 }
 
-/** Tag lookup with IAM's case-insensitive keys. */
-function tagValue(tags: Readonly<Record<string, string>> | undefined, lowerKey: string): string | undefined {
-  if (tags === undefined) return undefined;
-  for (const k in tags) if (k.toLowerCase() === lowerKey) return tags[k];
+/**
+ * `record[key]` for an own key equal to `lowerKey`. A scan rather than a keyed read: property
+ * names and the engine's key names are both shared copies (see `contextKey`), so each comparison
+ * is a pointer comparison, and a context has a handful of keys.
+ */
+function lookupExact(
+  record: Readonly<Record<string, ContextValue>>,
+  lowerKey: string,
+): ContextValue | undefined {
+  for (const key in record) if (key === lowerKey && Object.hasOwn(record, key)) return record[key];
   return undefined;
 }
 
-interface Scan {
-  allow: boolean;
-  deny: boolean;
-  grant: PrincipalMatch | undefined;
+/** `record[key]` for the key that lower-cases to `lowerKey` (the last such key, as a Map built in order would hold). */
+function lookupIgnoringCase(
+  record: Readonly<Record<string, ContextValue>>,
+  lowerKey: string,
+): ContextValue | undefined {
+  let found: ContextValue | undefined;
+  for (const key in record) {
+    if (lowersTo(key, lowerKey, 0) && Object.hasOwn(record, key)) found = record[key];
+  }
+  return found;
 }
 
-function statementApplies(
-  s: CompiledStatement,
-  req: AuthzRequest,
-  keys: KeyLookup,
-): PrincipalMatch | null | false {
-  if (s.matchesResource !== undefined && !s.matchesResource(req.resource, keys)) return false;
+/**
+ * `key.toLowerCase() === lower.slice(from)`, without allocating for ASCII keys. Lower-casing maps
+ * each ASCII character to one character, so an ASCII key compares code by code; a key with any
+ * other character takes the exact route. Only U+0130 changes length when lower-cased (it becomes
+ * two code units; glob.test.ts checks this over every code point), so a key of another length can
+ * only match if it holds one.
+ */
+function lowersTo(key: string, lower: string, from: number): boolean {
+  const n = key.length;
+  if (n !== lower.length - from) {
+    return n < lower.length - from && key.includes('\u0130') && key.toLowerCase() === lower.slice(from);
+  }
+  for (let i = 0; i < n; i++) {
+    let c = key.charCodeAt(i);
+    if (c >= 128) return key.toLowerCase() === lower.slice(from);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(from + i)) return false;
+  }
+  return true;
+}
+
+/** Keys derived from the principal and the resource. */
+function derivedKey(req: AuthzRequest, k: string): ContextValue | undefined {
+  const p = req.principal;
+  const slash = k.indexOf('/');
+  if (slash !== -1) {
+    if (slash === PRINCIPAL_TAG.length && k.startsWith(PRINCIPAL_TAG)) return tagValue(p.tags, k, slash + 1);
+    if (k.endsWith(':resourcetag', slash)) return tagValue(req.resourceTags, k, slash + 1);
+    return undefined;
+  }
+  switch (k) {
+    case 'aws:principalarn':
+      return p.principalArn;
+    case 'aws:principalaccount':
+      return p.type === 'Anonymous' ? 'anonymous' : p.account;
+    case 'aws:principaltype':
+      return p.type === 'Service' ? undefined : p.type;
+    case 'aws:userid':
+      return p.type === 'Anonymous' ? 'anonymous' : p.userId;
+    case 'aws:username':
+      return p.type === 'User' ? p.userName : undefined;
+    case 'aws:principalorgid':
+      return p.orgId;
+    case 'aws:principalorgpaths':
+      return p.orgPaths;
+    case 'aws:principalisawsservice':
+      return p.type === 'Service' ? 'true' : 'false';
+    case 'aws:resourceaccount':
+      return req.resourceAccount ?? p.account;
+    default:
+      return undefined;
+  }
+}
+
+const PRINCIPAL_TAG = 'aws:principaltag';
+
+/** Tag lookup with IAM's case-insensitive keys: the tag `k.slice(from)` names (first match wins). */
+function tagValue(
+  tags: Readonly<Record<string, string>> | undefined,
+  k: string,
+  from: number,
+): string | undefined {
+  if (tags === undefined) return undefined;
+  for (const key in tags) if (lowersTo(key, k, from)) return tags[key];
+  return undefined;
+}
+
+/** What a scan found, as bits. */
+const ALLOW = 1;
+const DENY = 2;
+
+/** Scans the statements of `refs` that apply to the request; records them in `run`. */
+function scan(refs: readonly PolicyRef[], type: PolicyType, run: Run): number {
+  let found = 0;
+  for (let r = 0; r < refs.length; r++) found |= scanPolicy(refs[r] as PolicyRef, type, run);
+  return found;
+}
+
+function scanPolicy(ref: PolicyRef, type: PolicyType, run: Run): number {
+  const policy = ref.policy;
+  const action = run.req.action;
+  if (policy instanceof Compiled) {
+    const sole = policy.soleStatementFor(action);
+    if (sole === null) return 0;
+    if (sole !== undefined) return scanStatement(ref, type, run, sole);
+  }
+  const statements = policy.statementsFor(action);
+  let found = 0;
+  for (let i = 0; i < statements.length; i++) {
+    found |= scanStatement(ref, type, run, statements[i] as CompiledStatement);
+  }
+  return found;
+}
+
+/** Whether the statement applies to the request (recorded in `run`): its effect as bits, else 0. */
+function scanStatement(ref: PolicyRef, type: PolicyType, run: Run, s: CompiledStatement): number {
+  const req = run.req;
+  if (s.matchesResource !== undefined && !s.matchesResource(req.resource, run)) return 0;
   let m: PrincipalMatch | undefined;
   if (s.matchesPrincipal !== undefined) {
     m = s.matchesPrincipal(req.principal);
-    if (m === undefined) return false;
+    if (m === undefined) return 0;
   }
-  return m ?? null;
-}
-
-function scan(
-  refs: readonly PolicyRef[],
-  type: PolicyType,
-  req: AuthzRequest,
-  keys: KeyLookup,
-  matched: MatchedStatement[],
-  nearMisses: NearMiss[] | undefined,
-): Scan {
-  const out: Scan = { allow: false, deny: false, grant: undefined };
-  for (const ref of refs) {
-    for (const s of ref.policy.statementsFor(req.action)) {
-      const m = statementApplies(s, req, keys);
-      if (m === false) continue;
-      if (s.condition !== undefined && !s.condition(keys)) {
-        if (nearMisses !== undefined && s.failingClauses !== undefined) {
-          nearMisses.push({ ...base(ref, type, s), failing: s.failingClauses(keys) });
-        }
-        continue;
-      }
-      if (s.effect === 'Deny') out.deny = true;
-      else {
-        out.allow = true;
-        if (m !== null) out.grant = strongerMatch(out.grant, m);
-      }
-      matched.push(m === null ? base(ref, type, s) : { ...base(ref, type, s), principalMatch: m });
+  if (s.condition !== undefined && !s.condition(run)) {
+    if (run.near !== undefined && s.failingClauses !== undefined) {
+      run.near.push(nearMiss(ref, type, s, s.failingClauses(run)));
     }
+    return 0;
   }
-  return out;
+  run.matched.push(matchedEntry(ref, type, s, m));
+  if (s.effect === 'Deny') return DENY;
+  if (m !== undefined && type === 'resource') run.grant = strongerMatch(run.grant, m);
+  return ALLOW;
 }
 
-function base(ref: PolicyRef, type: PolicyType, s: CompiledStatement): MatchedStatement {
+function matchedEntry(
+  ref: PolicyRef,
+  type: PolicyType,
+  s: CompiledStatement,
+  m: PrincipalMatch | undefined,
+): MatchedStatement {
+  if (m === undefined) {
+    return s.sid === undefined
+      ? { policyId: ref.id, policyType: type, index: s.index, effect: s.effect }
+      : { policyId: ref.id, policyType: type, index: s.index, sid: s.sid, effect: s.effect };
+  }
   return s.sid === undefined
-    ? { policyId: ref.id, policyType: type, index: s.index, effect: s.effect }
-    : { policyId: ref.id, policyType: type, index: s.index, sid: s.sid, effect: s.effect };
+    ? { policyId: ref.id, policyType: type, index: s.index, effect: s.effect, principalMatch: m }
+    : { policyId: ref.id, policyType: type, index: s.index, sid: s.sid, effect: s.effect, principalMatch: m };
 }
 
-function verdict(s: Scan | undefined): SideVerdict {
-  if (s === undefined) return 'n/a';
-  return s.deny ? 'deny' : s.allow ? 'allow' : 'none';
+function nearMiss(
+  ref: PolicyRef,
+  type: PolicyType,
+  s: CompiledStatement,
+  failing: readonly ConditionClauseInfo[],
+): NearMiss {
+  return s.sid === undefined
+    ? { policyId: ref.id, policyType: type, index: s.index, effect: s.effect, failing }
+    : { policyId: ref.id, policyType: type, index: s.index, sid: s.sid, effect: s.effect, failing };
 }
 
-/** The order in which a denial is attributed when several policy types deny. */
-const DENY_ORDER: readonly PolicyType[] = ['scp', 'rcp', 'identity', 'resource', 'boundary', 'session'];
+/** A side that was scanned (`found` bits) or not (`undefined`). */
+function verdict(found: number | undefined): SideVerdict {
+  if (found === undefined) return 'n/a';
+  return found & DENY ? 'deny' : found & ALLOW ? 'allow' : 'none';
+}
 
 /** Names of policy types in AWS's sentences. */
 export const POLICY_TYPE_NAMES: Readonly<Record<PolicyType, string>> = {
@@ -253,29 +331,27 @@ export function denialMessage(
  * accounts both sides must allow; boundaries and session policies cap what identity policies grant.
  * Pure: the same request always yields the same result.
  */
-export function evaluate(req: AuthzRequest, opts: EvaluateOptions = {}): AuthzResult {
+export function evaluate(req: AuthzRequest, opts?: EvaluateOptions): AuthzResult {
   const p = req.principal;
-  const keys = new RequestKeys(req);
-  const matched: MatchedStatement[] = [];
-  const near: NearMiss[] | undefined = opts.explain ? [] : undefined;
+  const run = new Run(req, opts?.explain ? [] : undefined);
   const pol = req.policies;
   const noIdentity = p.type === 'Account' || p.type === 'Service' || p.type === 'Anonymous';
   const resourceOnly = p.type === 'Service' || p.type === 'Anonymous';
 
-  const identity = noIdentity ? undefined : scan(pol.identity ?? [], 'identity', req, keys, matched, near);
-  const resource =
-    pol.resource !== undefined ? scan(pol.resource, 'resource', req, keys, matched, near) : undefined;
+  const identity = noIdentity
+    ? undefined
+    : pol.identity !== undefined
+      ? scan(pol.identity, 'identity', run)
+      : 0;
+  const resource = pol.resource !== undefined ? scan(pol.resource, 'resource', run) : undefined;
   const boundary =
-    pol.boundary !== undefined && !noIdentity
-      ? scan([pol.boundary], 'boundary', req, keys, matched, near)
-      : undefined;
+    pol.boundary !== undefined && !noIdentity ? scanPolicy(pol.boundary, 'boundary', run) : undefined;
   const session =
     pol.session !== undefined && pol.session.length > 0 && !noIdentity
-      ? scan(pol.session, 'session', req, keys, matched, near)
+      ? scan(pol.session, 'session', run)
       : undefined;
-  const scp =
-    pol.scp !== undefined && !resourceOnly ? scanLevels(pol.scp, 'scp', req, keys, matched, near) : undefined;
-  const rcp = pol.rcp !== undefined ? scanLevels(pol.rcp, 'rcp', req, keys, matched, near) : undefined;
+  const scp = pol.scp !== undefined && !resourceOnly ? scanLevels(pol.scp, 'scp', run) : undefined;
+  const rcp = pol.rcp !== undefined ? scanLevels(pol.rcp, 'rcp', run) : undefined;
 
   const sides: Record<PolicyType, SideVerdict> = {
     identity: p.type === 'Account' ? 'allow' : verdict(identity),
@@ -287,63 +363,88 @@ export function evaluate(req: AuthzRequest, opts: EvaluateOptions = {}): AuthzRe
   };
   const resourceAccount = req.resourceAccount ?? p.account;
   const crossAccount = !resourceOnly && resourceAccount !== p.account;
-  const grant = resource?.grant;
-  const common = {
-    crossAccount,
-    sides,
-    matched,
-    ...(grant !== undefined && { resourceGrant: grant }),
-    ...(near && { nearMisses: near }),
-  };
 
-  const deny = (by: PolicyType, explicit: boolean): AuthzResult => ({
-    decision: explicit ? 'ExplicitDeny' : 'ImplicitDeny',
-    ...common,
-    denial: { by, explicit },
-    message: denialMessage(req, by, explicit),
-  });
+  // Explicit denies, in the order AWS attributes them.
+  if (sides.scp === 'deny') return denied(run, crossAccount, sides, 'scp', true);
+  if (sides.rcp === 'deny') return denied(run, crossAccount, sides, 'rcp', true);
+  if (sides.identity === 'deny') return denied(run, crossAccount, sides, 'identity', true);
+  if (sides.resource === 'deny') return denied(run, crossAccount, sides, 'resource', true);
+  if (sides.boundary === 'deny') return denied(run, crossAccount, sides, 'boundary', true);
+  if (sides.session === 'deny') return denied(run, crossAccount, sides, 'session', true);
+  if (scp !== undefined && !(scp & ALLOW)) return denied(run, crossAccount, sides, 'scp', false);
+  if (rcp !== undefined && !(rcp & ALLOW)) return denied(run, crossAccount, sides, 'rcp', false);
 
-  for (const t of DENY_ORDER) if (sides[t] === 'deny') return deny(t, true);
-  if (scp !== undefined && !scp.allow) return deny('scp', false);
-  if (rcp !== undefined && !rcp.allow) return deny('rcp', false);
-
-  const identityAllows = p.type === 'Account' || identity?.allow === true;
-  const boundaryOk = boundary === undefined || boundary.allow;
-  const sessionOk = session === undefined || session.allow;
+  const grant = run.grant;
+  const identityAllows = p.type === 'Account' || (identity !== undefined && (identity & ALLOW) !== 0);
+  const boundaryOk = boundary === undefined || (boundary & ALLOW) !== 0;
+  const sessionOk = session === undefined || (session & ALLOW) !== 0;
 
   if (resourceOnly) {
-    return grant !== undefined ? { decision: 'Allow', ...common } : deny('resource', false);
+    return grant !== undefined
+      ? allowed(run, crossAccount, sides)
+      : denied(run, crossAccount, sides, 'resource', false);
   }
   if (crossAccount) {
-    if (!identityAllows) return deny('identity', false);
-    if (!boundaryOk) return deny('boundary', false);
-    if (!sessionOk) return deny('session', false);
-    if (grant === undefined) return deny('resource', false);
-    return { decision: 'Allow', ...common };
+    if (!identityAllows) return denied(run, crossAccount, sides, 'identity', false);
+    if (!boundaryOk) return denied(run, crossAccount, sides, 'boundary', false);
+    if (!sessionOk) return denied(run, crossAccount, sides, 'session', false);
+    if (grant === undefined) return denied(run, crossAccount, sides, 'resource', false);
+    return allowed(run, crossAccount, sides);
   }
   // Same account.
-  if (grant === undefined && req.resourcePolicyRequired) return deny('resource', false);
+  if (grant === undefined && req.resourcePolicyRequired)
+    return denied(run, crossAccount, sides, 'resource', false);
   const bypass = grant === undefined ? 0 : BYPASS_BY_MATCH[grant];
-  if (!identityAllows && !(bypass & BYPASS.identity)) return deny('identity', false);
-  if (!boundaryOk && !(bypass & BYPASS.boundary)) return deny('boundary', false);
-  if (!sessionOk && !(bypass & BYPASS.session)) return deny('session', false);
-  return { decision: 'Allow', ...common };
+  if (!identityAllows && !(bypass & BYPASS.identity))
+    return denied(run, crossAccount, sides, 'identity', false);
+  if (!boundaryOk && !(bypass & BYPASS.boundary)) return denied(run, crossAccount, sides, 'boundary', false);
+  if (!sessionOk && !(bypass & BYPASS.session)) return denied(run, crossAccount, sides, 'session', false);
+  return allowed(run, crossAccount, sides);
 }
 
-function scanLevels(
-  levels: readonly (readonly PolicyRef[])[],
-  type: PolicyType,
-  req: AuthzRequest,
-  keys: KeyLookup,
-  matched: MatchedStatement[],
-  near: NearMiss[] | undefined,
-): Scan {
+// Results are written as whole literals (no spreads, no properties added later) in the key order
+// callers have always seen; `nearMisses` only exists in explain mode.
+function allowed(run: Run, crossAccount: boolean, sides: Record<PolicyType, SideVerdict>): AuthzResult {
+  const { matched, grant, near } = run;
+  if (near !== undefined) {
+    return grant === undefined
+      ? { decision: 'Allow', crossAccount, sides, matched, nearMisses: near }
+      : { decision: 'Allow', crossAccount, sides, matched, resourceGrant: grant, nearMisses: near };
+  }
+  return grant === undefined
+    ? { decision: 'Allow', crossAccount, sides, matched }
+    : { decision: 'Allow', crossAccount, sides, matched, resourceGrant: grant };
+}
+
+function denied(
+  run: Run,
+  crossAccount: boolean,
+  sides: Record<PolicyType, SideVerdict>,
+  by: PolicyType,
+  explicit: boolean,
+): AuthzResult {
+  const { matched, grant, near } = run;
+  const decision = explicit ? 'ExplicitDeny' : 'ImplicitDeny';
+  const denial = { by, explicit };
+  const message = denialMessage(run.req, by, explicit);
+  if (near !== undefined) {
+    return grant === undefined
+      ? { decision, crossAccount, sides, matched, nearMisses: near, denial, message }
+      : { decision, crossAccount, sides, matched, resourceGrant: grant, nearMisses: near, denial, message };
+  }
+  return grant === undefined
+    ? { decision, crossAccount, sides, matched, denial, message }
+    : { decision, crossAccount, sides, matched, resourceGrant: grant, denial, message };
+}
+
+/** Every level must allow; a deny at any level denies. */
+function scanLevels(levels: readonly (readonly PolicyRef[])[], type: PolicyType, run: Run): number {
   let allowAll = true;
   let deny = false;
   for (const level of levels) {
-    const s = scan(level, type, req, keys, matched, near);
-    if (s.deny) deny = true;
-    if (!s.allow) allowAll = false;
+    const found = scan(level, type, run);
+    if (found & DENY) deny = true;
+    if (!(found & ALLOW)) allowAll = false;
   }
-  return { allow: allowAll, deny, grant: undefined };
+  return (allowAll ? ALLOW : 0) | (deny ? DENY : 0);
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileGlob, compileGlobTokens, QMARK, STAR } from './glob.js';
+import { compileGlob, compileGlobRange, compileGlobTokens, QMARK, STAR, tokenizeWildcards } from './glob.js';
 
 /** Reference semantics: textbook dynamic programming over (pattern, value), no cleverness. */
 function reference(pattern: string, value: string, ignoreCase = false): boolean {
@@ -154,5 +154,42 @@ describe('compileGlob', () => {
         },
       ),
     );
+  });
+});
+
+describe('compileGlobRange', () => {
+  test('it matches a window of a value as the reference matches that substring', () => {
+    const chars = fc.constantFrom('a', 'b', '*', '?', ':');
+    fc.assert(
+      fc.property(
+        fc.array(chars, { maxLength: 8 }).map((a) => a.join('')),
+        fc.array(fc.constantFrom('a', 'b', ':', '*'), { maxLength: 12 }).map((a) => a.join('')),
+        fc.nat(),
+        fc.nat(),
+        (pattern, value, x, y) => {
+          const start = value.length === 0 ? 0 : x % (value.length + 1);
+          const end = start + (y % (value.length - start + 1));
+          assert.equal(
+            compileGlobRange(tokenizeWildcards(pattern))(value, start, end),
+            reference(pattern, value.slice(start, end)),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('lower-casing', () => {
+  // evaluate.ts compares context and tag keys without lower-casing ASCII keys, and relies on this:
+  // only U+0130 changes length when lower-cased. A Unicode update that breaks it fails here.
+  test('only U+0130 changes length when lower-cased', () => {
+    const changing: number[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      if (ch.toLowerCase().length !== ch.length) changing.push(c);
+    }
+    assert.deepEqual(changing, [0x130]);
   });
 });

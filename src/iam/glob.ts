@@ -52,7 +52,73 @@ export function tokenizeWildcards(pattern: string): GlobToken[] {
 
 /** Compiles already-separated tokens; text tokens never act as wildcards, whatever they contain. */
 export function compileGlobTokens(tokens: readonly GlobToken[], opts?: GlobOptions): Glob {
-  const ignoreCase = opts?.ignoreCase === true;
+  return { match: globMatcher(tokens, opts) };
+}
+
+/** {@link compileGlobTokens} as a bare function, for compiled policies that hold many of them. */
+export function globMatcher(tokens: readonly GlobToken[], opts?: GlobOptions): (value: string) => boolean {
+  if (opts?.ignoreCase === true) return folded(compileSegments(tokens, true));
+  const { head, middle, tail, stars } = segmentsOf(tokens, false);
+  if (stars === 0) return head.any === undefined ? equalTo(head.text) : fixedLength(head);
+  if (middle.length === 0 && head.text.length === 0 && tail.text.length === 0) return anything;
+  if (middle.length === 0 && tail.text.length === 0 && head.any === undefined) return startingWith(head.text);
+  if (middle.length === 0 && head.text.length === 0 && tail.any === undefined) return endingWith(tail.text);
+  return general(head, middle, tail);
+}
+
+// Each matcher is made by its own small function so that it keeps only what it reads: a closure
+// holds every variable that any closure of the same scope captures.
+const anything = (): boolean => true;
+const equalTo = (text: string) => (v: string) => v === text;
+const fixedLength = (seg: Segment) => (v: string) => v.length === seg.text.length && segmentAt(v, 0, seg);
+const startingWith = (prefix: string) => (v: string) => v.startsWith(prefix);
+const endingWith = (suffix: string) => (v: string) => v.endsWith(suffix);
+const general = (head: Segment, middle: readonly Segment[], tail: Segment) => (v: string) =>
+  matchGeneralRange(v, 0, v.length, head, middle, tail);
+const folded = (m: RangeMatcher) => (v: string) => m(lowerKeepingLength(v), 0, v.length);
+
+/**
+ * A case-sensitive wildcard test of the part `value[start, end)` of a string, so that a caller
+ * matching several parts of one value (the six parts of an ARN) need not cut it into substrings.
+ */
+export type RangeMatcher = (value: string, start: number, end: number) => boolean;
+
+/** Compiles already-separated tokens into a {@link RangeMatcher} (case-sensitive, same rules as {@link compileGlobTokens}). */
+export function compileGlobRange(tokens: readonly GlobToken[]): RangeMatcher {
+  return compileSegments(tokens, false);
+}
+
+function compileSegments(tokens: readonly GlobToken[], ignoreCase: boolean): RangeMatcher {
+  const { head, middle, tail, stars } = segmentsOf(tokens, ignoreCase);
+  if (stars === 0) return head.any === undefined ? rangeEqualTo(head.text) : rangeFixedLength(head);
+  if (middle.length === 0 && head.text.length === 0 && tail.text.length === 0) return anything;
+  if (middle.length === 0 && tail.text.length === 0 && head.any === undefined)
+    return rangeStartingWith(head.text);
+  if (middle.length === 0 && head.text.length === 0 && tail.any === undefined)
+    return rangeEndingWith(tail.text);
+  return rangeGeneral(head, middle, tail);
+}
+
+const rangeEqualTo = (text: string) => (v: string, start: number, end: number) =>
+  end - start === text.length && v.startsWith(text, start);
+const rangeFixedLength = (seg: Segment) => (v: string, start: number, end: number) =>
+  end - start === seg.text.length && segmentAt(v, start, seg);
+const rangeStartingWith = (prefix: string) => (v: string, start: number, end: number) =>
+  end - start >= prefix.length && v.startsWith(prefix, start);
+const rangeEndingWith = (suffix: string) => (v: string, start: number, end: number) =>
+  end - start >= suffix.length && v.startsWith(suffix, end - suffix.length);
+const rangeGeneral =
+  (head: Segment, middle: readonly Segment[], tail: Segment) => (v: string, start: number, end: number) =>
+    matchGeneralRange(v, start, end, head, middle, tail);
+
+/**
+ * A pattern cut at its stars: the anchored first and last segments, the non-empty ones between
+ * (empty ones, from consecutive stars, change nothing), and the number of stars.
+ */
+function segmentsOf(
+  tokens: readonly GlobToken[],
+  ignoreCase: boolean,
+): { head: Segment; middle: Segment[]; tail: Segment; stars: number } {
   const segments: Segment[] = [];
   let current = new SegmentBuilder();
   let stars = 0;
@@ -68,31 +134,22 @@ export function compileGlobTokens(tokens: readonly GlobToken[], opts?: GlobOptio
     }
   }
   segments.push(current.build(ignoreCase));
-  const fold = ignoreCase ? lowerKeepingLength : (v: string) => v;
+  return {
+    head: segments[0] as Segment,
+    middle: segments.slice(1, -1).filter((seg) => seg.text.length > 0),
+    tail: segments[segments.length - 1] as Segment,
+    stars,
+  };
+}
 
-  const head = segments[0] as Segment;
-  if (stars === 0) {
-    if (head.any === undefined) {
-      const text = head.text;
-      return { match: (v) => fold(v) === text };
-    }
-    return { match: (v) => matchFixed(fold(v), head) };
-  }
-
-  const tail = segments[segments.length - 1] as Segment;
-  const middle = segments.slice(1, -1).filter((s) => s.text.length > 0);
-  if (middle.length === 0 && head.text.length === 0 && tail.text.length === 0) {
-    return { match: () => true };
-  }
-  if (middle.length === 0 && tail.text.length === 0 && head.any === undefined) {
-    const prefix = head.text;
-    return { match: (v) => fold(v).startsWith(prefix) };
-  }
-  if (middle.length === 0 && head.text.length === 0 && tail.any === undefined) {
-    const suffix = tail.text;
-    return { match: (v) => fold(v).endsWith(suffix) };
-  }
-  return { match: (v) => matchGeneral(fold(v), head, middle, tail) };
+/**
+ * A flat copy of `s` that refers to no other string. Text built by concatenation or cut from a
+ * longer string (the policy document) is stored by the engine as a chain or a window onto another
+ * string, which every comparison would have to follow; compiled patterns keep copies instead.
+ */
+export function standalone(s: string): string {
+  // V8 makes chains and windows only for strings of 13 characters or more.
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 const STAR_CODE = 42; // '*'
@@ -120,7 +177,7 @@ class SegmentBuilder {
   }
 
   build(ignoreCase: boolean): Segment {
-    return { text: ignoreCase ? lowerKeepingLength(this.text) : this.text, any: this.any };
+    return { text: standalone(ignoreCase ? lowerKeepingLength(this.text) : this.text), any: this.any };
   }
 }
 
@@ -149,10 +206,6 @@ function segmentAt(v: string, pos: number, seg: Segment): boolean {
   return true;
 }
 
-function matchFixed(v: string, seg: Segment): boolean {
-  return v.length === seg.text.length && segmentAt(v, 0, seg);
-}
-
 /** Leftmost index in [from, last] where `seg` matches, or -1. */
 function find(v: string, seg: Segment, from: number, last: number): number {
   if (seg.any === undefined) {
@@ -163,14 +216,24 @@ function find(v: string, seg: Segment, from: number, last: number): number {
   return -1;
 }
 
-function matchGeneral(v: string, head: Segment, middle: readonly Segment[], tail: Segment): boolean {
-  const n = v.length;
-  const end = n - tail.text.length;
-  if (head.text.length > end) return false;
-  if (!segmentAt(v, 0, head) || !segmentAt(v, end, tail)) return false;
-  let pos = head.text.length;
+/**
+ * Whether `v[start, end)` matches: head anchored at `start`, tail at `end`, each middle segment at
+ * its leftmost place after the previous one.
+ */
+function matchGeneralRange(
+  v: string,
+  start: number,
+  end: number,
+  head: Segment,
+  middle: readonly Segment[],
+  tail: Segment,
+): boolean {
+  const tailAt = end - tail.text.length;
+  if (start + head.text.length > tailAt) return false;
+  if (!segmentAt(v, start, head) || !segmentAt(v, tailAt, tail)) return false;
+  let pos = start + head.text.length;
   for (const seg of middle) {
-    const at = find(v, seg, pos, end - seg.text.length);
+    const at = find(v, seg, pos, tailAt - seg.text.length);
     if (at === -1) return false;
     pos = at + seg.text.length;
   }

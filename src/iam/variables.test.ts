@@ -438,3 +438,95 @@ describe('compileArnConditionPattern', () => {
     });
   }
 });
+
+/**
+ * ARN matching as first written: cut both sides into parts with `split`, then glob each part.
+ * The compiled matchers find the parts in place instead; they must agree with this.
+ */
+function referenceArn(pattern: string, value: string, forCondition: boolean): string {
+  const globPart = (p: string, v: string) =>
+    compilePattern(p, { variables: false, mode: 'glob' }).matches(v, ctx);
+  const cut = (s: string) => {
+    const parts = s.split(':');
+    return parts.length > 6 ? [...parts.slice(0, 5), parts.slice(5).join(':')] : parts;
+  };
+  if (/^\**$/.test(pattern) && pattern.length > 0) return 'match';
+  const pp = cut(pattern);
+  const vp = cut(value);
+  if (forCondition) {
+    if (pp.length < 5 || vp.length < 5) return 'invalid';
+    if (pp.length === 5) pp.push('');
+    if (vp.length === 5) vp.push('');
+  } else {
+    if (vp.length < 6) return 'nomatch';
+    while (pp.length < 6) pp.push('*');
+  }
+  return pp.every((p, i) => globPart(p, vp[i] as string)) ? 'match' : 'nomatch';
+}
+
+describe('arn matching agrees with splitting into parts', () => {
+  const patternPart = fc.constantFrom('arn', 'aws', 'ecr', '', '*', 'a*', '?', 'r/*', '1');
+  const valuePart = fc.constantFrom('arn', 'aws', 'ecr', '', 'a', 'ab', 'r/x', '1', 'x:y');
+  const join = (parts: string[]) => parts.join(':');
+  test('Resource patterns (matches) and Arn* conditions (test)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(patternPart, { minLength: 1, maxLength: 7 }).map(join),
+        fc.array(valuePart, { minLength: 1, maxLength: 7 }).map(join),
+        (pattern, value) => {
+          assert.equal(
+            compilePattern(pattern, { variables: true, mode: 'arn' }).matches(value, ctx)
+              ? 'match'
+              : 'nomatch',
+            referenceArn(pattern, value, false),
+            `Resource ${pattern} vs ${value}`,
+          );
+          assert.equal(
+            compileArnConditionPattern(pattern, { variables: true }).test(value, ctx),
+            referenceArn(pattern, value, true),
+            `ArnLike ${pattern} vs ${value}`,
+          );
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('templates with variables', () => {
+  test('the matchers kept per variable value follow the request, also past the memo bound', () => {
+    const t = compilePattern('arn:aws:ecr:*:1:repository/${aws:username}/*', {
+      variables: true,
+      mode: 'arn',
+    });
+    const a = compileArnConditionPattern('arn:aws:iam::1:user/${aws:username}', { variables: true });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 200; i++) {
+        const c = lookupFromRecord({ 'aws:username': `u${i}` });
+        assert.equal(t.matches(`arn:aws:ecr:r:1:repository/u${i}/x`, c), true);
+        assert.equal(t.matches(`arn:aws:ecr:r:1:repository/u${i + 1}/x`, c), false);
+        assert.equal(a.test(`arn:aws:iam::1:user/u${i}`, c), 'match');
+        assert.equal(a.test(`arn:aws:iam::1:user/u${i}x`, c), 'nomatch');
+      }
+    }
+  });
+
+  test('several variables are told apart however their values split', () => {
+    const t = compilePattern('${aws:PrincipalTag/a}${aws:PrincipalTag/b}', {
+      variables: true,
+      mode: 'exact',
+    });
+    const ab = lookupFromRecord({ 'aws:PrincipalTag/a': 'x', 'aws:PrincipalTag/b': 'yz' });
+    const a_b = lookupFromRecord({ 'aws:PrincipalTag/a': 'xy', 'aws:PrincipalTag/b': 'z' });
+    assert.equal(t.matches('xyz', ab), true);
+    assert.equal(t.matches('xyz', a_b), true);
+    assert.equal(t.matches('xy', a_b), false);
+    const star = compilePattern('${aws:PrincipalTag/a}*${aws:PrincipalTag/b}', {
+      variables: true,
+      mode: 'glob',
+    });
+    assert.equal(star.matches('x-yz', ab), true);
+    assert.equal(star.matches('x-yz', a_b), false);
+    assert.equal(star.matches('xy-z', a_b), true);
+  });
+});

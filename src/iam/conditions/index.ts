@@ -15,7 +15,7 @@
  *   changes neither (for ForAnyValue iam-simulate documents that it is ignored);
  * - `Null`: `true` holds when the key is absent, `false` when it is present.
  */
-import type { KeyLookup } from '../context.js';
+import { contextKey, type KeyLookup } from '../context.js';
 import { PolicyError } from '../errors.js';
 import { OPERATORS, type OperatorSpec, type ValueTest } from './operators.js';
 
@@ -87,22 +87,34 @@ export function compileConditionBlock(
     for (const [key, values] of keys) {
       compiled.push({
         info: { operator, key, values },
-        test: compileClause(op, key.toLowerCase(), values, opts),
+        test: compileClause(op, contextKey(key), values, opts),
       });
     }
   }
   if (compiled.length === 0) return undefined;
 
   const tests = compiled.map((c) => c.test);
+  const clauses = compiled.map((c) => c.info);
   return {
-    test: (ctx) => {
-      for (const t of tests) if (!t(ctx)) return false;
-      return true;
-    },
-    clauses: compiled.map((c) => c.info),
-    failing: (ctx) => compiled.filter((c) => !c.test(ctx)).map((c) => c.info),
+    test: tests.length === 1 ? (tests[0] as CompiledCondition) : allOf(tests),
+    clauses,
+    failing: failingOf(tests, clauses),
   };
 }
+
+// Closures are made by small functions so that each keeps only what it reads (a closure holds
+// every variable that any closure of its scope captures): compiled policies stay small.
+const allOf =
+  (tests: readonly CompiledCondition[]): CompiledCondition =>
+  (ctx) => {
+    for (const t of tests) if (!t(ctx)) return false;
+    return true;
+  };
+
+const failingOf =
+  (tests: readonly CompiledCondition[], clauses: readonly ConditionClauseInfo[]) =>
+  (ctx: KeyLookup): ConditionClauseInfo[] =>
+    clauses.filter((_, i) => !(tests[i] as CompiledCondition)(ctx));
 
 type Qualifier = 'ForAllValues' | 'ForAnyValue' | undefined;
 
@@ -142,45 +154,118 @@ function compileClause(
 ): CompiledCondition {
   const spec = op.spec;
   if (spec === undefined) return compileNull(lowerKey, values);
+  const whenAbsent = op.ifExists || spec.negated;
 
-  const tests: ValueTest[] = values.map((v) => spec.compile(v, opts));
-  const holds: (requestValue: string, ctx: KeyLookup) => boolean = spec.negated
-    ? (rv, ctx) => {
-        for (const t of tests) if (t(rv, ctx) !== 'nomatch') return false;
-        return true;
-      }
-    : (rv, ctx) => {
-        for (const t of tests) if (t(rv, ctx) === 'match') return true;
-        return false;
-      };
-
-  switch (op.qualifier) {
-    case 'ForAllValues':
-      return (ctx) => {
-        const v = ctx.get(lowerKey);
-        if (v === undefined) return true;
-        if (typeof v === 'string') return holds(v, ctx);
-        for (const one of v) if (!holds(one, ctx)) return false;
-        return true;
-      };
-    case 'ForAnyValue':
-      return (ctx) => {
-        const v = ctx.get(lowerKey);
-        if (v === undefined) return false;
-        if (typeof v === 'string') return holds(v, ctx);
-        for (const one of v) if (holds(one, ctx)) return true;
-        return false;
-      };
-    case undefined: {
-      const whenAbsent = op.ifExists || spec.negated;
-      return (ctx) => {
-        const v = ctx.get(lowerKey);
-        if (v === undefined) return whenAbsent;
-        return typeof v === 'string' && holds(v, ctx);
-      };
+  // String* values without variables compare as plain predicates, never `invalid`: a negated
+  // operator then holds when no value matches.
+  const predicates = values.map((v) => spec.predicate?.(v, opts));
+  if (spec.predicate !== undefined && predicates.every((p) => p !== undefined)) {
+    const ps = predicates as Predicate[];
+    if (op.qualifier === undefined && ps.length === 1) {
+      // The common clause: one closure around the predicate.
+      return spec.negated
+        ? singleNegated(lowerKey, whenAbsent, ps[0] as Predicate)
+        : singlePositive(lowerKey, whenAbsent, ps[0] as Predicate);
     }
+    return qualified(op.qualifier, whenAbsent, lowerKey, spec.negated ? noneOf(ps) : anyOf(ps));
+  }
+  const tests: ValueTest[] = values.map((v) => spec.compile(v, opts));
+  return qualified(op.qualifier, whenAbsent, lowerKey, spec.negated ? allNoMatch(tests) : someMatch(tests));
+}
+
+type Predicate = (requestValue: string) => boolean;
+type Holds = (requestValue: string, ctx: KeyLookup) => boolean;
+
+const singlePositive =
+  (lowerKey: string, whenAbsent: boolean, p: Predicate): CompiledCondition =>
+  (ctx) => {
+    const v = ctx.get(lowerKey);
+    if (v === undefined) return whenAbsent;
+    return typeof v === 'string' && p(v);
+  };
+
+const singleNegated =
+  (lowerKey: string, whenAbsent: boolean, p: Predicate): CompiledCondition =>
+  (ctx) => {
+    const v = ctx.get(lowerKey);
+    if (v === undefined) return whenAbsent;
+    return typeof v === 'string' && !p(v);
+  };
+
+const anyOf =
+  (ps: readonly Predicate[]): Holds =>
+  (rv) => {
+    for (const p of ps) if (p(rv)) return true;
+    return false;
+  };
+
+const noneOf =
+  (ps: readonly Predicate[]): Holds =>
+  (rv) => {
+    for (const p of ps) if (p(rv)) return false;
+    return true;
+  };
+
+/** Positive operators: some policy value matches. */
+const someMatch =
+  (tests: readonly ValueTest[]): Holds =>
+  (rv, ctx) => {
+    for (const t of tests) if (t(rv, ctx) === 'match') return true;
+    return false;
+  };
+
+/** Negated operators: every policy value gives `nomatch` (an `invalid` comparison fails them too). */
+const allNoMatch =
+  (tests: readonly ValueTest[]): Holds =>
+  (rv, ctx) => {
+    for (const t of tests) if (t(rv, ctx) !== 'nomatch') return false;
+    return true;
+  };
+
+/** The clause for a key: set qualifiers, `IfExists`, missing and multi-valued keys. */
+function qualified(
+  qualifier: Qualifier,
+  whenAbsent: boolean,
+  lowerKey: string,
+  holds: Holds,
+): CompiledCondition {
+  switch (qualifier) {
+    case 'ForAllValues':
+      return forAllValues(lowerKey, holds);
+    case 'ForAnyValue':
+      return forAnyValue(lowerKey, holds);
+    case undefined:
+      return singleValued(lowerKey, whenAbsent, holds);
   }
 }
+
+const forAllValues =
+  (lowerKey: string, holds: Holds): CompiledCondition =>
+  (ctx) => {
+    const v = ctx.get(lowerKey);
+    if (v === undefined) return true;
+    if (typeof v === 'string') return holds(v, ctx);
+    for (const one of v) if (!holds(one, ctx)) return false;
+    return true;
+  };
+
+const forAnyValue =
+  (lowerKey: string, holds: Holds): CompiledCondition =>
+  (ctx) => {
+    const v = ctx.get(lowerKey);
+    if (v === undefined) return false;
+    if (typeof v === 'string') return holds(v, ctx);
+    for (const one of v) if (holds(one, ctx)) return true;
+    return false;
+  };
+
+const singleValued =
+  (lowerKey: string, whenAbsent: boolean, holds: Holds): CompiledCondition =>
+  (ctx) => {
+    const v = ctx.get(lowerKey);
+    if (v === undefined) return whenAbsent;
+    return typeof v === 'string' && holds(v, ctx);
+  };
 
 /** `Null`: each value `true` (case-insensitive) wants the key absent, `false` present; values OR. */
 function compileNull(lowerKey: string, values: readonly string[]): CompiledCondition {

@@ -32,6 +32,11 @@ export interface ValueOptions {
 export interface OperatorSpec {
   readonly negated: boolean;
   compile(policyValue: string, opts: ValueOptions): ValueTest;
+  /**
+   * For operators whose comparisons are never `invalid` (the String* family): a policy value
+   * without variables as a plain predicate on the request value; undefined when it has variables.
+   */
+  predicate?(policyValue: string, opts: ValueOptions): ((requestValue: string) => boolean) | undefined;
 }
 
 /** IAM's answer for a Date* value it cannot read when the policy is saved (observed, moto). */
@@ -44,7 +49,12 @@ function stringOperator(mode: MatchMode, negated: boolean): OperatorSpec {
     negated,
     compile(value, opts) {
       const template = compilePattern(value, { variables: opts.variables, mode });
+      const fixed = template.fixed;
+      if (fixed !== undefined) return (requestValue) => (fixed(requestValue) ? 'match' : 'nomatch');
       return (requestValue, ctx) => outcome(template.matches(requestValue, ctx));
+    },
+    predicate(value, opts) {
+      return compilePattern(value, { variables: opts.variables, mode }).fixed;
     },
   };
 }
@@ -136,6 +146,8 @@ function arnOperator(negated: boolean): OperatorSpec {
     negated,
     compile(value, opts) {
       const pattern = compileArnConditionPattern(value, { variables: opts.variables });
+      const fixed = pattern.fixedTest;
+      if (fixed !== undefined) return fixed;
       return (requestValue, ctx) => pattern.test(requestValue, ctx);
     },
   };
