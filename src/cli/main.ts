@@ -9,6 +9,7 @@ const USAGE = `usage: crossdock <command> [options]
 commands:
   start                     serve with the defaults (port ${7560}, data in ./.crossdock)
   serve --port P --data DIR [--host 127.0.0.1] [--region us-east-1] [--tls-cert F --tls-key F | --tls self-signed]
+                            [--registry-style path|host] [--registry-domain localhost]
   accounts create --endpoint URL --alias NAME [--account-id 12DIGITS]
   instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]`;
 
@@ -48,6 +49,8 @@ function serveOptions(args: string[]): ServeOptions | string {
       'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
       'management-account-id': { type: 'string' },
+      'registry-style': { type: 'string' },
+      'registry-domain': { type: 'string' },
     },
   });
   const port = Number(values.port ?? DEFAULT_PORT);
@@ -57,8 +60,13 @@ function serveOptions(args: string[]): ServeOptions | string {
     return '--tls-cert and --tls-key go together';
   if (values.tls !== undefined && values.tls !== 'self-signed')
     return `--tls takes \`self-signed\`, got \`${values.tls}\``;
+  const style = values['registry-style'];
+  if (style !== undefined && style !== 'path' && style !== 'host')
+    return `--registry-style takes \`path\` or \`host\`, got \`${style}\``;
   return {
     port,
+    ...(style !== undefined && { registryStyle: style }),
+    ...(values['registry-domain'] !== undefined && { registryDomain: values['registry-domain'] }),
     dataDir: resolve(values.data ?? '.crossdock'),
     ...(values.host !== undefined && { host: values.host }),
     ...(values.region !== undefined && { region: values.region }),

@@ -16,6 +16,16 @@ import { IamService } from '../services/iam/index.js';
 import type { Clock, Random } from '../services/runtime.js';
 import type { MetadataStore } from '../store/meta/MetadataStore.js';
 import type { SecretBox } from '../store/meta/secrets.js';
+import type { BlobStorage } from '../store/blobs/BlobStore.js';
+import { ECR_JSON } from '../api/protocol/awsJson.js';
+import { ecrApi } from '../api/ecr/index.js';
+import type { RegistryAddressing } from '../services/ecr/addressing.js';
+import { createRegistryBackend } from '../services/ecr/backend.js';
+import { EcrDataService } from '../services/ecr/dataOps.js';
+import type { EcrDeps } from '../services/ecr/deps.js';
+import { EcrService } from '../services/ecr/service.js';
+import { UploadService } from '../services/ecr/uploads.js';
+import type { RegistryBackend } from '../services/ecr/registry.js';
 import type { Apis, JsonMount } from './app.js';
 
 /** The services of one server, built once and shared by every request. */
@@ -24,6 +34,11 @@ export interface Services {
   readonly organizations: OrganizationsService;
   readonly sts: StsService;
   readonly iam: IamService;
+  readonly ecr: EcrService;
+  /** Upload sessions, for the periodic clean-up of abandoned ones. */
+  readonly uploads: UploadService;
+  /** What the OCI registry layer under `/v2` calls. */
+  readonly registry: RegistryBackend;
 }
 
 /** Builds the services and the API table from the store and the injected sources. */
@@ -34,6 +49,9 @@ export function compose(opts: {
   random: Random;
   region: string;
   log: Logger;
+  blobs: BlobStorage;
+  registryTokenKey: Uint8Array;
+  addressing: RegistryAddressing;
 }): { services: Services; apis: Apis; ids: IdFactory } {
   const cache = new PolicyCache();
   const ids = new IdFactory(opts.random);
@@ -68,7 +86,24 @@ export function compose(opts: {
   const organizations = new OrganizationsService(deps);
   const sts = new StsService(deps);
   const iam = new IamService(deps);
+  const ecrDeps: EcrDeps = {
+    ...deps,
+    blobs: opts.blobs,
+    registryTokenKey: opts.registryTokenKey,
+    addressing: opts.addressing,
+  };
+  const ecr = new EcrService(ecrDeps);
+  const uploads = new UploadService(ecrDeps);
+  const registry = createRegistryBackend(ecrDeps);
   const json = new Map<string, JsonMount>([
+    [
+      ECR_JSON.targetPrefix,
+      {
+        protocol: ECR_JSON,
+        signingName: 'ecr',
+        adapter: mountable(ecrApi(ecr, new EcrDataService(ecrDeps))),
+      },
+    ],
     [
       ORGANIZATIONS_JSON.targetPrefix,
       {
@@ -87,7 +122,7 @@ export function compose(opts: {
     ],
   ]);
   return {
-    services: { deps, organizations, sts, iam },
+    services: { deps, organizations, sts, iam, ecr, uploads, registry },
     apis: { query: { sts: mountable(stsApi(sts)), iam: mountable(iamApi(iam)) }, json },
     ids,
   };

@@ -10,6 +10,10 @@ import { SecretBox } from '../store/meta/secrets.js';
 import { openSqliteMetadataStore } from '../store/meta/sqlite/SqliteMetadataStore.js';
 import { buildHandler } from './app.js';
 import { compose, type Services } from './compose.js';
+import { createRegistryHandler } from '../registry/handler.js';
+import type { RegistryAddressing } from '../services/ecr/addressing.js';
+import { openFsBlobStore } from '../store/blobs/index.js';
+import { loadOrCreateKey } from './keys.js';
 import { ensureSelfSigned } from './tls.js';
 
 /** Where and how to serve. */
@@ -21,6 +25,10 @@ export interface ServeOptions {
   /** A certificate and key, or `self-signed` to make one in the data directory. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string } | 'self-signed';
   readonly logLevel?: string;
+  /** How `repositoryUri` and `proxyEndpoint` are written (both styles are always accepted). */
+  readonly registryStyle?: 'path' | 'host';
+  /** The domain of host-style registry names `<account>.dkr.ecr.<region>.<domain>`. */
+  readonly registryDomain?: string;
   /** Injected for tests; the system clock and crypto randomness otherwise. */
   readonly clock?: Clock;
   readonly random?: Random;
@@ -38,6 +46,10 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
 }
+
+/** Upload sessions untouched this long are abandoned (their bytes and records are removed). */
+const ABANDONED_UPLOAD_MS = 24 * 3600_000;
+const UPLOAD_SWEEP_INTERVAL_MS = 3600_000;
 
 /** The file DESIGN.md promises: the management account's root access key, mode 0600. */
 export const MANAGEMENT_CREDENTIALS_FILE = 'management-credentials.json';
@@ -61,6 +73,25 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const box = await SecretBox.forDataDir(opts.dataDir);
   const store = await openSqliteMetadataStore({ dataDir: opts.dataDir });
   const clock = opts.clock ?? systemClock;
+  const blobs = await openFsBlobStore({ dataDir: opts.dataDir });
+  const registryTokenKey = await loadOrCreateKey(opts.dataDir, 'token.key');
+  const host = opts.host ?? '127.0.0.1';
+  const scheme = opts.tls !== undefined ? 'https' : 'http';
+  // The port is known only once listening (port 0 picks one); answers are written after that.
+  let authority = '';
+  const domain = opts.registryDomain ?? 'localhost';
+  const addressing: RegistryAddressing = {
+    style: opts.registryStyle ?? 'path',
+    scheme,
+    get authority() {
+      return authority;
+    },
+    domain,
+    get port() {
+      return authority.slice(authority.lastIndexOf(':') + 1);
+    },
+    defaultRegion: region,
+  };
   const { services, apis, ids } = compose({
     store,
     box,
@@ -68,6 +99,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     random: opts.random ?? cryptoRandom,
     region,
     log,
+    blobs,
+    registryTokenKey,
+    addressing,
   });
 
   const credentialsFile = join(opts.dataDir, MANAGEMENT_CREDENTIALS_FILE);
@@ -84,7 +118,22 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     );
   }
 
-  const handler = buildHandler({ store, box, clock, ids, log, apis, secure: opts.tls !== undefined });
+  const registry = createRegistryHandler({
+    backend: services.registry,
+    defaultRegion: region,
+    hostDomain: domain,
+    log,
+  });
+  const handler = buildHandler({
+    store,
+    box,
+    clock,
+    ids,
+    log,
+    apis,
+    registry,
+    secure: opts.tls !== undefined,
+  });
   let server: Server;
   if (opts.tls !== undefined) {
     const files =
@@ -99,7 +148,6 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   // Blob uploads can take longer than node's 300 s default; idle sockets are still reaped.
   server.requestTimeout = 0;
-  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, host, () => {
@@ -108,8 +156,17 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const scheme = opts.tls !== undefined ? 'https' : 'http';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  authority = `${advertisedHost(host)}:${port}`;
+  const sweep = setInterval(() => {
+    services.uploads.cleanup(ABANDONED_UPLOAD_MS).then(
+      (n) => {
+        if (n > 0) log.info({ removed: n }, 'removed abandoned uploads');
+      },
+      (err: unknown) => log.error({ err }, 'upload clean-up failed'),
+    );
+  }, UPLOAD_SWEEP_INTERVAL_MS);
+  sweep.unref();
   log.info({ url, dataDir: opts.dataDir, region }, 'listening');
 
   let closing: Promise<void> | undefined;
@@ -120,6 +177,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     managementCredentialsFile: credentialsFile,
     close() {
       closing ??= (async () => {
+        clearInterval(sweep);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -131,4 +189,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** The host image references name: a wildcard bind is reached as `localhost`. */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
