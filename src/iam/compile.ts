@@ -199,17 +199,27 @@ export function compilePolicy(
  * no global state and a server shares one cache across every request.
  */
 export class PolicyCache {
-  private readonly byKind = new Map<PolicyKind, Map<string, CompiledPolicy>>();
+  private readonly byKind = new Map<string, Map<string, CompiledPolicy>>();
   private count = 0;
   constructor(private readonly capacity = 10_000) {}
 
-  /** The compiled policy for `text`, compiling it on first use. Throws {@link PolicyError}. */
-  get(text: string, kind: PolicyKind): CompiledPolicy {
-    let map = this.byKind.get(kind);
-    if (map === undefined) this.byKind.set(kind, (map = new Map()));
+  /**
+   * The compiled policy for `text`, compiling it on first use. Throws {@link PolicyError}.
+   * `stored` documents were validated when they were saved, under the limit of the operation that
+   * saved them (an inline role policy may hold 10,240 characters where a managed one holds 6,144),
+   * so the kind's default size limit is not applied to them again.
+   */
+  get(text: string, kind: PolicyKind, opts: { stored?: boolean } = {}): CompiledPolicy {
+    const slot = opts.stored === true ? `${kind}/stored` : kind;
+    let map = this.byKind.get(slot);
+    if (map === undefined) this.byKind.set(slot, (map = new Map()));
     const hit = map.get(text);
     if (hit !== undefined) return hit;
-    const compiled = compilePolicy(text, kind);
+    const compiled = compilePolicy(
+      text,
+      kind,
+      opts.stored === true ? { maxSize: Number.POSITIVE_INFINITY } : {},
+    );
     if (this.count >= this.capacity) this.evictOne();
     map.set(text, compiled);
     this.count++;

@@ -4,7 +4,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compilePolicy, evaluate, type AuthzRequest, type ContextValue, type PolicyRef } from './index.js';
+import {
+  compilePolicy,
+  denialMessage,
+  evaluate,
+  type AuthzRequest,
+  type ContextValue,
+  type PolicyRef,
+} from './index.js';
 
 const ACCOUNT = '111111111111';
 const USER = {
@@ -210,5 +217,32 @@ describe('results', () => {
       },
     ]);
     assert.equal('sid' in r.nearMisses![0]!, false);
+  });
+});
+
+describe("AWS's denial sentence", () => {
+  const req = { principal: USER, action: 'ecr:BatchGetImage', resource: REPO };
+  const head = `User: ${USER.arn} is not authorized to perform: ecr:BatchGetImage on resource: ${REPO}`;
+
+  test('an explicit deny names the policy type with its article', () => {
+    assert.equal(
+      denialMessage(req, 'identity', true),
+      `${head} with an explicit deny in an identity-based policy`,
+    );
+    assert.equal(
+      denialMessage(req, 'resource', true),
+      `${head} with an explicit deny in a resource-based policy`,
+    );
+    assert.equal(
+      denialMessage(req, 'scp', true),
+      `${head} with an explicit deny in a service control policy`,
+    );
+  });
+
+  test('an implicit deny says which policy type allowed nothing', () => {
+    assert.equal(
+      denialMessage(req, 'boundary', false),
+      `${head} because no permissions boundary allows the ecr:BatchGetImage action`,
+    );
   });
 });

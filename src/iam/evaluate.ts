@@ -320,7 +320,7 @@ export function denialMessage(
 ): string {
   const head = `User: ${req.principal.arn} is not authorized to perform: ${req.action} on resource: ${req.resource}`;
   return explicit
-    ? `${head} with an explicit deny in a ${POLICY_TYPE_NAMES[by]}`
+    ? `${head} with an explicit deny in ${by === 'identity' ? 'an' : 'a'} ${POLICY_TYPE_NAMES[by]}`
     : `${head} because no ${POLICY_TYPE_NAMES[by]} allows the ${req.action} action`;
 }
 

@@ -86,7 +86,7 @@ export class Authorizer {
   }
 
   private ref(id: string, text: string, kind: PolicyKind): PolicyRef {
-    return { id, policy: this.deps.cache.get(text, kind) };
+    return { id, policy: this.deps.cache.get(text, kind, { stored: true }) };
   }
 
   private globalKeys(caller: Caller): Record<string, ContextValue> {

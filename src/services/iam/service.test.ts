@@ -468,6 +468,21 @@ const cases: Case[] = [
       );
     },
   },
+  {
+    name: "a role's inline policy larger than a managed policy may be (6,144) still decides its sessions' requests",
+    async run(w) {
+      const root = await w.root();
+      await w.iam.createRole(root, { RoleName: 'r', AssumeRolePolicyDocument: TRUST_EC2 });
+      const actions = Array.from({ length: 420 }, (_, i) => `ecr:Action${String(i).padStart(4, '0')}`);
+      const doc = allow([...actions, 'iam:GetRole']);
+      assert.ok(doc.replace(/\s/g, '').length > 6144);
+      await w.iam.putRolePolicy(root, { RoleName: 'r', PolicyName: 'big', PolicyDocument: doc });
+      const session = await w.roleSession('r');
+      const got = await w.iam.getRole(session, { RoleName: 'r' });
+      assert.equal(got.Role.RoleName, 'r');
+      await rejects(w.iam.listRoles(session, {}), 'AccessDenied');
+    },
+  },
   // ── attachments ──
   {
     name: 'AttachRolePolicy takes the AWS managed ECR policy and lists it; unknown ARNs are NoSuchEntity',
@@ -1007,7 +1022,7 @@ const cases: Case[] = [
           PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
         }),
         'AccessDenied',
-        /with an explicit deny in an? identity-based policy/,
+        /with an explicit deny in an identity-based policy/,
       );
       assert.equal((await w.iam.getRole(ops, { RoleName: 'app-1' })).Role.RoleName, 'app-1');
       await rejects(

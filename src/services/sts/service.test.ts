@@ -290,7 +290,7 @@ describe('AssumeRole authorization (seeds 000 and 002)', () => {
         }),
       ],
       // AWS writes "an identity-based policy"; the engine writes "a" today (reported to the lead).
-      expect: { code: 'AccessDenied', message: /with an explicit deny in an? identity-based policy$/ },
+      expect: { code: 'AccessDenied', message: /with an explicit deny in an identity-based policy$/ },
     },
     {
       name: 'the root user of B cannot assume roles at all',
