@@ -103,7 +103,7 @@ const INVALID_INPUT: Readonly<Record<OpFamily, OciCode>> = {
  * ECR service codes (and the blob store's codes, which the service may let through) → OCI code.
  * `keep` = the service's message is ECR's own wording and goes to the client unchanged.
  */
-const BY_CODE: Readonly<
+export const BY_CODE: Readonly<
   Record<string, { readonly code: OciCode | 'input' | 'range'; readonly keep: boolean }>
 > = {
   // authentication (the token is missing, malformed, forged, expired, or its identity is gone)
