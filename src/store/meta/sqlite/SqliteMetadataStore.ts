@@ -33,6 +33,33 @@ type BetterSqliteConstructor = new (filename: string) => BetterSqliteDatabase;
 
 const BetterSqlite = createRequire(import.meta.url)('better-sqlite3') as BetterSqliteConstructor;
 
+/** How many distinct SQL texts keep a prepared statement (the store issues a few hundred). */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * The database as Kysely sees it, except that `prepare` hands back the statement already prepared
+ * for the same SQL text: Kysely prepares on every query, and compiling the SQL again costs more
+ * than running it for the point lookups of the hot path (a registry request resolves its token's
+ * identity and policies with several). Kysely runs one query at a time on this single connection
+ * and the store never streams, so a statement is never in use twice at once. SQLite re-prepares a
+ * statement by itself when a migration changes the schema.
+ */
+function reusingStatements(raw: BetterSqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    close: () => raw.close(),
+    prepare(source: string) {
+      let stmt = cache.get(source);
+      if (stmt === undefined) {
+        stmt = raw.prepare(source);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(source, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 /** Opens (creating and migrating as needed) the metadata store of a data directory. */
 export async function openSqliteMetadataStore(location: SqliteLocation): Promise<MetadataStore> {
   let file = ':memory:';
@@ -50,7 +77,7 @@ export async function openSqliteMetadataStore(location: SqliteLocation): Promise
     raw.pragma('synchronous = FULL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(raw) }) });
     await migrateToLatest(db, sqliteDialect);
     return new SqlMetadataStore(db, sqliteDialect);
   } catch (e) {
