@@ -52,7 +52,19 @@ export async function assumeRoleConfig(
   roleArn: string,
   sessionName = 'crossdock',
 ): Promise<AwsClientConfig & { readonly identity: AwsCredentialIdentity }> {
-  const base = awsConfig(target);
+  return assumeRoleFrom(awsConfig(target), roleArn, sessionName);
+}
+
+/**
+ * {@link assumeRoleConfig} from a configuration already built, for callers that must decide the
+ * endpoint themselves (a credential helper sends Amazon ECR hosts to AWS even when
+ * `CROSSDOCK_ENDPOINT` is set, so that a crossdock token never reaches AWS or the reverse).
+ */
+export async function assumeRoleFrom(
+  base: AwsClientConfig,
+  roleArn: string,
+  sessionName = 'crossdock',
+): Promise<AwsClientConfig & { readonly identity: AwsCredentialIdentity }> {
   const out = await new STSClient(base).send(
     new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }),
   );

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accountsCommand } from './accounts.js';
 import { instanceProfileCommand } from './instanceProfile.js';
+import { loginCommand } from './login.js';
 import { serve, type ServeOptions } from '../server/main.js';
 
 const USAGE = `usage: crossdock <command> [options]
@@ -11,7 +12,9 @@ commands:
   serve --port P --data DIR [--host 127.0.0.1] [--region us-east-1] [--tls-cert F --tls-key F | --tls self-signed]
                             [--registry-style path|host] [--registry-domain localhost]
   accounts create --endpoint URL --alias NAME [--account-id 12DIGITS]
-  instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]`;
+  instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]
+  login <registry-uri> [--role-arn ARN] [--profile P] [--endpoint URL] [--region R]
+        [--docker-config DIR] [--auth-file FILE] [--scope host|registry]`;
 
 /** The default port of `crossdock start`. */
 export const DEFAULT_PORT = 7560;
@@ -99,6 +102,8 @@ export async function main(args: string[]): Promise<number> {
       return accountsCommand(rest);
     case 'instance-profile':
       return instanceProfileCommand(rest);
+    case 'login':
+      return loginCommand(rest);
     case undefined:
     case 'help':
     case '--help':
