@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accountsCommand } from './accounts.js';
 import { instanceProfileCommand } from './instanceProfile.js';
+import { explainCommand } from './explain.js';
+import { lintCommand } from './lint.js';
 import { loginCommand } from './login.js';
 import { serve, type ServeOptions } from '../server/main.js';
 
@@ -14,7 +16,10 @@ commands:
   accounts create --endpoint URL --alias NAME [--account-id 12DIGITS]
   instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]
   login <registry-uri> [--role-arn ARN] [--profile P] [--endpoint URL] [--region R]
-        [--docker-config DIR] [--auth-file FILE] [--scope host|registry]`;
+        [--docker-config DIR] [--auth-file FILE] [--scope host|registry]
+  lint <policy.json> [--type repository|identity|trust|registry] [--json]
+  explain --principal ARN (--action A --repository ARN|URI | --image REF) [--owner-profile P]
+          [--consumer-profile P] [--endpoint URL] [--json]`;
 
 /** The default port of `crossdock start`. */
 export const DEFAULT_PORT = 7560;
@@ -104,6 +109,10 @@ export async function main(args: string[]): Promise<number> {
       return instanceProfileCommand(rest);
     case 'login':
       return loginCommand(rest);
+    case 'lint':
+      return lintCommand(rest);
+    case 'explain':
+      return explainCommand(rest);
     case undefined:
     case 'help':
     case '--help':
