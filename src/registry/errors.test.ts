@@ -129,8 +129,17 @@ test('the service errors map to OCI codes once', () => {
       message: 'User: arn:aws:iam::1:root is not authorized to perform: ecr:PutImage',
     },
     {
-      name: 'no credentials is UNAUTHORIZED',
-      err: new ServiceError('Unauthenticated', 'secret detail'),
+      name: 'an expired token is UNAUTHORIZED with the backend’s sentence (ECR’s words)',
+      err: new ServiceError(
+        'Unauthenticated',
+        'Your authorization token has expired. Reauthenticate and try again.',
+      ),
+      code: 'UNAUTHORIZED',
+      message: 'Your authorization token has expired. Reauthenticate and try again.',
+    },
+    {
+      name: 'an unauthenticated error without a sentence is UNAUTHORIZED with the default message',
+      err: new ServiceError('Unauthenticated', ''),
       code: 'UNAUTHORIZED',
       message: 'Not Authorized',
     },

@@ -106,8 +106,9 @@ const INVALID_INPUT: Readonly<Record<OpFamily, OciCode>> = {
 export const BY_CODE: Readonly<
   Record<string, { readonly code: OciCode | 'input' | 'range'; readonly keep: boolean }>
 > = {
-  // authentication (the token is missing, malformed, forged, expired, or its identity is gone)
-  Unauthenticated: { code: 'UNAUTHORIZED', keep: false },
+  // authentication (the token is missing, malformed, forged, expired, or its identity is gone); the
+  // backend's sentence is written for clients and says when the token expired, in ECR's words
+  Unauthenticated: { code: 'UNAUTHORIZED', keep: true },
   UnrecognizedClientException: { code: 'UNAUTHORIZED', keep: false },
   InvalidSignatureException: { code: 'UNAUTHORIZED', keep: false },
   ExpiredTokenException: { code: 'UNAUTHORIZED', keep: false },

@@ -9,8 +9,11 @@ export class ServiceError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    /** Extra members some error shapes carry (Organizations' `Reason`). */
-    readonly fields?: Readonly<Record<string, string>>,
+    /**
+     * Extra members some error shapes carry (Organizations' `Reason`, ECR's numeric
+     * `lastValidByteReceived`), written to the wire with their JSON type.
+     */
+    readonly fields?: Readonly<Record<string, string | number | boolean>>,
   ) {
     super(message);
     this.name = 'ServiceError';

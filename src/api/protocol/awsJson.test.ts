@@ -178,6 +178,12 @@ describe('bad input answers AWS-shaped errors', () => {
       code: 'SerializationException',
     },
     {
+      name: 'a body nesting deeper than 128 levels is SerializationException, refused before parsing',
+      target: `${ECR}.DescribeRepositories`,
+      body: `{"a":${'['.repeat(128)}${']'.repeat(128)}}`,
+      code: 'SerializationException',
+    },
+    {
       name: 'a JSON array is SerializationException',
       target: `${ECR}.DescribeRepositories`,
       body: '[]',

@@ -3,6 +3,7 @@
  * `X-Amz-Target: <TargetPrefix>.<Operation>` and a JSON body; JSON answers with timestamps as epoch
  * seconds; errors as `{"__type": code, "message": …}` with the error's status and `x-amzn-ErrorType`.
  */
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../services/json.js';
 import { AwsError } from './errors.js';
 import type { DecodedOperation, Infer, OperationShapes, Shape, StructShape } from './shape.js';
 import {
@@ -90,6 +91,13 @@ export function parseJsonBody(
       service.name,
       'ValidationException',
       `request body is larger than the limit of ${limits.maxBodyBytes} bytes`,
+    );
+  }
+  if (body !== undefined && jsonNestsDeeperThan(body)) {
+    throw AwsError.of(
+      service.name,
+      'SerializationException',
+      `request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`,
     );
   }
   const text = bodyText(body);

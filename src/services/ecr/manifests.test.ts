@@ -129,6 +129,13 @@ const bad: { name: string; doc: Buffer; declared?: string; message: RegExp }[] =
   { name: 'not JSON', doc: Buffer.from('{nope'), message: /Invalid JSON syntax/ },
   { name: 'a JSON array', doc: json([1]), message: /Invalid JSON syntax/ },
   {
+    name: 'JSON nested 129 levels deep (refused before parsing: deep JSON parses slowly)',
+    doc: Buffer.from(
+      `{"schemaVersion":2,"mediaType":"${MT.ociManifest}","annotations":${'['.repeat(129)}${']'.repeat(129)}}`,
+    ),
+    message: /nest deeper than 128 levels/,
+  },
+  {
     name: 'no media type anywhere (ECR requires imageManifestMediaType)',
     doc: json({ schemaVersion: 2, config: CONFIG, layers: [] }),
     message: /Invalid JSON syntax/,

@@ -15,6 +15,7 @@
  */
 import { digestOf, isDigest, type Digest, type DigestAlgorithm } from '../../store/blobs/BlobStore.js';
 import { ServiceError } from '../errors.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../json.js';
 
 /** The manifest media types ECR accepts (shared/reference/ecr-api.md §7). */
 export const MANIFEST_MEDIA_TYPES = {
@@ -213,6 +214,8 @@ export function parseManifest(bytes: Uint8Array, opts: ParseManifestOptions = {}
   if (buf.length === 0) throw invalidManifest('Member must have length greater than or equal to 1');
   if (buf.length > MANIFEST_SIZE_LIMIT)
     throw invalidManifest(`Member must have length less than or equal to ${MANIFEST_SIZE_LIMIT}`);
+  if (jsonNestsDeeperThan(buf))
+    throw invalidManifest(`JSON must not nest deeper than ${MAX_JSON_DEPTH} levels`);
   let doc: unknown;
   try {
     doc = JSON.parse(buf.toString('utf8'));

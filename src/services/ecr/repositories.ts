@@ -3,6 +3,7 @@
  */
 import type { Caller } from '../../auth/caller.js';
 import { denialMessage } from '../../iam/index.js';
+import { isUploadId } from '../../store/blobs/BlobStore.js';
 import { listAll } from '../authz.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
 import { AlreadyExists, Conflict, NotFound } from '../../store/meta/errors.js';
@@ -173,10 +174,22 @@ export async function deleteRepository(
 ): Promise<EcrOutputs['DeleteRepository']> {
   const ref = targetRef(caller, input.repositoryName, input.registryId);
   await ctx.access.require(caller, 'ecr:DeleteRepository', ref);
+  // Open upload sessions die with the repository: the store drops their records with it, and
+  // their bytes are dropped here (a session started meanwhile is left to the abandoned-upload sweep).
+  const open = await listAll((marker) =>
+    ctx.deps.store.uploads.list({
+      repository: ref,
+      states: ['IN_PROGRESS'],
+      ...(marker !== undefined && { marker }),
+    }),
+  );
   try {
     const deleted = await ctx.deps.store.repositories.delete(ref.accountId, ref.region, ref.name, {
       force: input.force === true,
     });
+    for (const u of open) {
+      if (isUploadId(u.id)) await ctx.deps.blobs.uploads.cancel(u.id).catch(() => undefined);
+    }
     return { repository: repositoryOut(deleted, ctx.deps.addressing) };
   } catch (e) {
     if (e instanceof Conflict && e.reason === 'HasImages')

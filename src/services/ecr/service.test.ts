@@ -5,9 +5,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { principalOf, type Caller, type CallerIdentity } from '../../auth/caller.js';
 import { verifyRegistryToken } from '../../auth/tokens.js';
 import { PolicyCache } from '../../iam/index.js';
+import type { UploadId } from '../../store/blobs/BlobStore.js';
 import { createMemoryBlobStore } from '../../store/blobs/index.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import type { RepositoryRef, Role, StsSession, User } from '../../store/meta/records.js';
@@ -17,6 +19,7 @@ import { AccessDeniedError, ServiceError } from '../errors.js';
 import { IdFactory } from '../ids.js';
 import type { EcrDeps } from './deps.js';
 import { EcrService } from './service.js';
+import { UploadService } from './uploads.js';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -600,6 +603,8 @@ const cases: Case[] = [
         await rejects(w.ecr.describeRepositories(root, { maxResults }), 'InvalidParameterException');
       }
       await rejects(w.ecr.describeRepositories(root, { nextToken: 'garbage' }), 'InvalidParameterException');
+      const deep = Buffer.from('['.repeat(5000)).toString('base64url');
+      await rejects(w.ecr.describeRepositories(root, { nextToken: deep }), 'InvalidParameterException');
     },
   },
   {
@@ -682,6 +687,21 @@ const cases: Case[] = [
       await rejects(w.ecr.deleteRepository(root, { repositoryName: 'app' }), 'RepositoryNotFoundException');
       await w.repo('empty');
       await w.ecr.deleteRepository(root, { repositoryName: 'empty' });
+    },
+  },
+  {
+    name: 'DeleteRepository ends the repository’s open upload sessions, bytes included',
+    async run(w) {
+      const ref = await w.repo('busy');
+      const root = await w.root();
+      const uploads = new UploadService(w.deps);
+      const u = await uploads.start(root, ref);
+      await uploads.append(root, ref, u.uploadId, Readable.from([Buffer.from('half a layer')]));
+      const id = u.uploadId as UploadId;
+      assert.equal((await w.deps.blobs.uploads.status(id))?.size, 12);
+      await w.ecr.deleteRepository(root, { repositoryName: 'busy' });
+      assert.equal(await w.store.uploads.get(id), undefined);
+      assert.equal(await w.deps.blobs.uploads.status(id), undefined, 'the bytes are gone too');
     },
   },
 

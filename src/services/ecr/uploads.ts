@@ -66,7 +66,7 @@ export function invalidLayerPart(
       registryId: ref.accountId,
       repositoryName: ref.name,
       uploadId,
-      lastValidByteReceived: String(size - 1),
+      lastValidByteReceived: size - 1,
     },
   );
 }

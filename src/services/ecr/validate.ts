@@ -257,8 +257,15 @@ export function encodeToken(kind: string, key: readonly string[]): string {
   return Buffer.from(JSON.stringify([kind, ...key]), 'utf8').toString('base64url');
 }
 
+/**
+ * The longest token {@link encodeToken} writes is well under this (a kind and at most two keys of
+ * a few hundred characters); anything longer is refused unread rather than parsed.
+ */
+const MAX_TOKEN_LENGTH = 4096;
+
 /** Decodes a token of `kind` with a key of `arity` parts; InvalidParameterException otherwise. */
 export function decodeToken(token: string, kind: string, arity: number): string[] {
+  if (token.length > MAX_TOKEN_LENGTH) throw E.invalidNextToken();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
