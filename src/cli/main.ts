@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { accountsCommand } from './accounts.js';
 import { instanceProfileCommand } from './instanceProfile.js';
 import { explainCommand } from './explain.js';
+import { grantCommand } from './grant.js';
 import { lintCommand } from './lint.js';
 import { loginCommand } from './login.js';
+import { verifyCommand } from './verify.js';
 import { serve, type ServeOptions } from '../server/main.js';
 
 const USAGE = `usage: crossdock <command> [options]
@@ -19,7 +21,12 @@ commands:
         [--docker-config DIR] [--auth-file FILE] [--scope host|registry]
   lint <policy.json> [--type repository|identity|trust|registry] [--json]
   explain --principal ARN (--action A --repository ARN|URI | --image REF) [--owner-profile P]
-          [--consumer-profile P] [--endpoint URL] [--json]`;
+          [--consumer-profile P] [--endpoint URL] [--json]
+  grant --repository ARN|URI --to PRINCIPAL_ARN|ACCOUNT_ID [--pull|--push] [--via-role NAME]
+        [--condition-tag K=V] [--org o-xxxx] [--service NAME --source-arn ARN] [--owner-profile P]
+        [--consumer-profile P] [--profile P] [--endpoint URL] [--region R] [--apply] [--json]
+  verify --repository ARN|URI [--tag T] --as PROFILE|ROLE_ARN [--profile P] [--push] [--endpoint URL]
+         [--region R] [--json]`;
 
 /** The default port of `crossdock start`. */
 export const DEFAULT_PORT = 7560;
@@ -113,6 +120,10 @@ export async function main(args: string[]): Promise<number> {
       return lintCommand(rest);
     case 'explain':
       return explainCommand(rest);
+    case 'grant':
+      return grantCommand(rest);
+    case 'verify':
+      return verifyCommand(rest);
     case undefined:
     case 'help':
     case '--help':
