@@ -284,8 +284,11 @@ function tagRecord(tags: readonly Tag[] | undefined): Record<string, string> | u
   return out;
 }
 
-/** The account whose credentials a target resolves to, or why they could not be used. */
-async function accountOf(target: AwsTarget): Promise<string> {
+/**
+ * The account whose credentials a target resolves to, or why they could not be used; exported so
+ * that `crossdock access` names each profile's account the same way.
+ */
+export async function accountOf(target: AwsTarget): Promise<string> {
   try {
     const out = await new STSClient(awsConfig(target)).send(new GetCallerIdentityCommand({}));
     return out.Account ?? '';
@@ -304,8 +307,11 @@ async function managedDocument(iam: IAMClient, arn: string): Promise<string> {
   return decodeDocument(v.PolicyVersion?.Document);
 }
 
-/** The identity side: the entity's inline, attached and group policies, its boundary and tags. */
-async function gatherIdentity(
+/**
+ * The identity side: the entity's inline, attached and group policies, its boundary and tags;
+ * exported so that `crossdock access` reads every user and role exactly as explain reads one.
+ */
+export async function gatherIdentity(
   iam: IAMClient,
   principal: PrincipalTarget,
   notConsidered: NotConsidered[],
@@ -532,9 +538,10 @@ async function orgPolicyLevels(
 /**
  * SCPs (for the principal's account) or RCPs (for the repository's): read where Organizations
  * allows, `undefined` (with a note) where it does not, and not applied where AWS does not apply
- * them (no organization, the management account).
+ * them (no organization, the management account). Exported for `crossdock access`, which needs
+ * them for every account it reads.
  */
-async function orgPolicies(
+export async function orgPolicies(
   side: 'scp' | 'rcp',
   accountId: string,
   accountTarget: AwsTarget,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accountsCommand } from './accounts.js';
 import { instanceProfileCommand } from './instanceProfile.js';
+import { accessCommand } from './access.js';
 import { explainCommand } from './explain.js';
 import { grantCommand } from './grant.js';
 import { lintCommand } from './lint.js';
@@ -26,7 +27,9 @@ commands:
         [--condition-tag K=V] [--org o-xxxx] [--service NAME --source-arn ARN] [--owner-profile P]
         [--consumer-profile P] [--profile P] [--endpoint URL] [--region R] [--apply] [--json]
   verify --repository ARN|URI [--tag T] --as PROFILE|ROLE_ARN [--profile P] [--push] [--endpoint URL]
-         [--region R] [--json]`;
+         [--region R] [--json]
+  access [--account A] [--profile P] [--profiles P1,P2,...] [--endpoint URL] [--region R]
+         [--format table|json|csv]`;
 
 /** The default port of `crossdock start`. */
 export const DEFAULT_PORT = 7560;
@@ -124,6 +127,8 @@ export async function main(args: string[]): Promise<number> {
       return grantCommand(rest);
     case 'verify':
       return verifyCommand(rest);
+    case 'access':
+      return accessCommand(rest);
     case undefined:
     case 'help':
     case '--help':

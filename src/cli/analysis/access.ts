@@ -265,6 +265,20 @@ export function explainAccess(inputs: AccessInputs, actions: readonly string[]):
   return { decision, actions: explained, fixes: fixesOf(inputs, draft, journal), fixesSuffice: allAllowed };
 }
 
+/**
+ * Decides `actions` for the caller and repository of `inputs` exactly as {@link explainAccess}
+ * does, without hints or fixes: for callers that ask many questions (`crossdock access` asks one
+ * per principal and repository) and share one `cache` so each policy compiles once.
+ */
+export function decideAccess(
+  inputs: AccessInputs,
+  actions: readonly string[],
+  cache: PolicyCache = new PolicyCache(),
+): AuthzResult[] {
+  const world = initialWorld(inputs, cache);
+  return actions.map((a) => evaluate(requestOf(inputs, world, a, cache)));
+}
+
 /** Resource ARN, owning account and whether resource policies take part, for one action. */
 function resourceOf(
   inputs: AccessInputs,
