@@ -5,6 +5,7 @@ import { instanceProfileCommand } from './instanceProfile.js';
 import { accessCommand } from './access.js';
 import { explainCommand } from './explain.js';
 import { grantCommand } from './grant.js';
+import { k8sCommand } from './k8s.js';
 import { lintCommand } from './lint.js';
 import { loginCommand } from './login.js';
 import { verifyCommand } from './verify.js';
@@ -29,7 +30,10 @@ commands:
   verify --repository ARN|URI [--tag T] --as PROFILE|ROLE_ARN [--profile P] [--push] [--endpoint URL]
          [--region R] [--json]
   access [--account A] [--profile P] [--profiles P1,P2,...] [--endpoint URL] [--region R]
-         [--format table|json|csv]`;
+         [--format table|json|csv]
+  k8s pull-secret --namespace NS --name NAME --registry <registry-uri> [--role-arn ARN] [--profile P]
+        [--endpoint URL] [--region R] [--output yaml|json] [--apply [--kubeconfig FILE] [--context CTX]
+        [--refresh 6h]]`;
 
 /** The default port of `crossdock start`. */
 export const DEFAULT_PORT = 7560;
@@ -129,6 +133,8 @@ export async function main(args: string[]): Promise<number> {
       return verifyCommand(rest);
     case 'access':
       return accessCommand(rest);
+    case 'k8s':
+      return k8sCommand(rest);
     case undefined:
     case 'help':
     case '--help':
