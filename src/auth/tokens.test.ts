@@ -9,6 +9,7 @@ const now = Date.UTC(2026, 10, 23, 12);
 const claims = {
   accessKeyId: 'AKIAEXAMPLEEXAMPLE12',
   registryId: '111111111111',
+  region: 'eu-central-1',
   issuedAt: now,
   expiresAt: now + REGISTRY_TOKEN_TTL_MS,
 };
@@ -57,6 +58,13 @@ for (const c of cases) {
     else assert.equal(r.problem, c.problem);
   });
 }
+
+test('a token issued without a region (before tokens carried one) verifies with no region', () => {
+  const { region: _region, ...unbound } = claims;
+  const r = verifyRegistryToken(key, issueRegistryToken(key, unbound), now);
+  assert.ok(r.ok);
+  assert.equal(r.claims.region, undefined);
+});
 
 test('changing any one character of a token makes it invalid', () => {
   const token = issueRegistryToken(key, claims);

@@ -8,14 +8,17 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * stands for the caller's identity and dies with it (key deleted or deactivated, session expired),
  * and expires after at most 12 hours, as ECR's do.
  *
- * Format: `CDT1.<payload>.<mac>`, both parts base64url; payload = JSON `{k, iat, exp, r}` (access
- * key id, issued-at and expiry in epoch seconds, registry account id).
+ * Format: `CDT1.<payload>.<mac>`, both parts base64url; payload = JSON `{k, iat, exp, r, g}` (access
+ * key id, issued-at and expiry in epoch seconds, registry account id, region). Like ECR's, a token
+ * is good for the registries of the region it was requested in only.
  */
 export interface RegistryTokenClaims {
   /** The access key id the token was issued to. */
   readonly accessKeyId: string;
   /** The account whose registry the token was requested for (`proxyEndpoint`). */
   readonly registryId: string;
+  /** The region of the GetAuthorizationToken call: the only region whose registries accept it. */
+  readonly region?: string;
   /** Epoch ms. */
   readonly issuedAt: number;
   /** Epoch ms. */
@@ -37,6 +40,7 @@ export function issueRegistryToken(key: Uint8Array, claims: RegistryTokenClaims)
     JSON.stringify({
       k: claims.accessKeyId,
       r: claims.registryId,
+      ...(claims.region !== undefined && { g: claims.region }),
       iat: Math.floor(claims.issuedAt / 1000),
       exp: Math.floor(claims.expiresAt / 1000),
     }),
@@ -75,12 +79,27 @@ export function verifyRegistryToken(
     return { ok: false, problem: 'malformed' };
   }
   if (typeof raw !== 'object' || raw === null) return { ok: false, problem: 'malformed' };
-  const { k, r, iat, exp } = raw as Record<string, unknown>;
-  if (typeof k !== 'string' || typeof r !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+  const { k, r, iat, exp, g } = raw as Record<string, unknown>;
+  if (
+    typeof k !== 'string' ||
+    typeof r !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number' ||
+    (g !== undefined && typeof g !== 'string')
+  ) {
     return { ok: false, problem: 'malformed' };
   }
   if (exp * 1000 <= now) return { ok: false, problem: 'expired' };
-  return { ok: true, claims: { accessKeyId: k, registryId: r, issuedAt: iat * 1000, expiresAt: exp * 1000 } };
+  return {
+    ok: true,
+    claims: {
+      accessKeyId: k,
+      registryId: r,
+      issuedAt: iat * 1000,
+      expiresAt: exp * 1000,
+      ...(g !== undefined && { region: g }),
+    },
+  };
 }
 
 /** Reads HTTP Basic `AWS:<token>` (ECR's user name is always `AWS`). */

@@ -48,6 +48,7 @@ export async function getAuthorizationToken(
     const password = issueRegistryToken(ctx.deps.registryTokenKey, {
       accessKeyId: caller.accessKeyId,
       registryId,
+      region,
       issuedAt,
       expiresAt,
     });
