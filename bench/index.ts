@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark by name. Benchmarks are never part of `npm test`.
 // Each one prints human-readable figures and ends with exactly one JSON line that CI can read.
 import { benchIam } from './iam.js';
+import { benchRegistry } from './registry.js';
 import { benchSigv4 } from './sigv4.js';
 
 interface Bench {
@@ -17,6 +18,10 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   sigv4: {
     describe: 'SigV4-verified GetCallerIdentity requests/s over loopback (server in its own process)',
     run: benchSigv4,
+  },
+  registry: {
+    describe: 'OCI registry push/pull/raw blobs/manifest GETs, crossdock vs CNCF distribution 2.8',
+    run: benchRegistry,
   },
 };
 

@@ -4,7 +4,7 @@
  * refused as ECR does (blobs leave with their images). A blob is never held in memory here.
  */
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { isRecycling } from '../store/blobs/BlobStore.js';
 import { OciError } from './errors.js';
 import type { RepositoryContext } from './http.js';
 import { requireDigest } from './names.js';
@@ -41,15 +41,53 @@ export function resolveRange(spec: RangeSpec, size: number): { start: number; en
   return { start: spec.start, end: Math.min(spec.end ?? size - 1, size - 1) };
 }
 
-/** Streams `body` into the answer; a failure mid-way cuts the connection (the length is promised). */
-async function stream(ctx: RepositoryContext, body: Readable): Promise<void> {
-  try {
-    await pipeline(body, ctx.res);
-  } catch {
-    // The client went away, or storage failed after the headers left: nothing more can be said.
-    body.destroy();
-    ctx.res.destroy();
-  }
+/**
+ * Bytes an answer may hold queued ahead of the socket before the stream waits for it to drain:
+ * enough that the kernel is never left without data while the next chunk is read (a response's
+ * own high-water mark, 16 KiB, would stop after every 1 MiB chunk).
+ */
+const SEND_QUEUE_BYTES = 2 << 20;
+
+/**
+ * Streams `body` into the answer with backpressure, keeping up to {@link SEND_QUEUE_BYTES}
+ * queued; a stream that takes its chunks back ({@link isRecycling}) gets each one once the socket
+ * has it. Chunks are taken as `data` events, one by one as the stream pushed them (an async
+ * iterator would join whatever is buffered into a new buffer: a copy, and nothing to give back).
+ * A failure mid-way cuts the connection (the length is promised); a client that goes away
+ * releases the body.
+ */
+function stream(ctx: RepositoryContext, body: Readable): Promise<void> {
+  const { res } = ctx;
+  const recycle = isRecycling(body) ? (chunk: Buffer) => body.recycle(chunk) : undefined;
+  return new Promise<void>((resolve) => {
+    let settled = false;
+    const settle = (whole: boolean) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      res.off('drain', onDrain);
+      if (whole) res.end();
+      else {
+        // The client went away, or storage failed after the headers left: nothing more can be said.
+        body.destroy();
+        res.destroy();
+      }
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      if (recycle === undefined) res.write(chunk);
+      else res.write(chunk, (err) => err == null && recycle(chunk));
+      if (res.writableLength >= SEND_QUEUE_BYTES) {
+        body.pause();
+        res.once('drain', onDrain);
+      }
+    };
+    const onDrain = () => body.resume();
+    body.on('data', onData);
+    body.once('end', () => settle(true));
+    body.once('error', () => settle(false));
+    res.once('close', () => settle(false));
+  });
 }
 
 /** `HEAD` — ecr:BatchCheckLayerAvailability: size and digest, no body. */

@@ -11,10 +11,15 @@
  * identity and dies with it. Every failure is `ServiceError('Unauthenticated')` with one generic
  * sentence, except expiry (of the token or of the session it stands for), which says so in ECR's
  * words: "Your authorization token has expired. Reauthenticate and try again."
+ *
+ * Speed without changing any of that: a token's signature is verified once per `Authorization`
+ * header ({@link VerifiedTokens}; expiry still on every request), and the backend's reads of the
+ * metadata store (identity, policies, repository, image) are kept while the store's change stamp
+ * holds (`readCache.ts`): any write drops them, so the next request sees it.
  */
 import type { Readable } from 'node:stream';
 import { principalOf, type Caller, type CallerIdentity, type RequestInfo } from '../../auth/caller.js';
-import { parseBasicAuth, verifyRegistryToken } from '../../auth/tokens.js';
+import { parseBasicAuth, verifyRegistryToken, type RegistryTokenClaims } from '../../auth/tokens.js';
 import type { Account } from '../../store/meta/records.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
 import { listAll } from '../authz.js';
@@ -22,6 +27,7 @@ import { RepositoryAccess } from './access.js';
 import type { EcrDeps } from './deps.js';
 import { ImageService, storedManifest } from './images.js';
 import { LayerService } from './layers.js';
+import { withReadCache } from './readCache.js';
 import type {
   BlobRange,
   DigestString,
@@ -76,21 +82,54 @@ async function identityOf(
   return user === undefined ? undefined : { account, identity: { kind: 'user', user } };
 }
 
+/** Verified tokens kept at most; past it, all are dropped and verified anew. */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+/**
+ * `Authorization` headers whose token verified (signature, shape), with its claims: a client
+ * sends the same header on every request, and decoding and the HMAC then run once. Only what
+ * cannot change is kept: expiry is checked on every request, and the access key is resolved
+ * again every time (`identityOf`). Forged or malformed tokens are never kept.
+ */
+export class VerifiedTokens {
+  private readonly claims = new Map<string, RegistryTokenClaims>();
+
+  constructor(private readonly max = VERIFIED_TOKENS_MAX) {}
+
+  /** The claims of a verified token, or why it is refused (as `verifyRegistryToken` says it). */
+  verify(
+    key: Uint8Array,
+    authorization: string | undefined,
+    now: number,
+  ): RegistryTokenClaims | 'expired' | 'invalid' {
+    const known = authorization === undefined ? undefined : this.claims.get(authorization);
+    if (known !== undefined) return known.expiresAt <= now ? 'expired' : known;
+    const basic = parseBasicAuth(authorization);
+    if (basic === undefined || basic.user !== 'AWS') return 'invalid';
+    const verified = verifyRegistryToken(key, basic.password, now);
+    if (!verified.ok) return verified.problem === 'expired' ? 'expired' : 'invalid';
+    if (this.claims.size >= this.max) this.claims.clear();
+    this.claims.set(authorization!, verified.claims);
+    return verified.claims;
+  }
+}
+
 /**
  * Resolves `Authorization: Basic base64(AWS:<token>)` to the caller the token stands for; see the
  * module comment. Throws `ServiceError('Unauthenticated')` (the registry answers 401 + challenge).
+ * `tokens` keeps verified tokens across calls (the backend passes its own).
  */
 export async function authenticateRegistryToken(
   deps: EcrDeps,
   authorization: string | undefined,
   request: RequestInfo,
+  tokens: VerifiedTokens = new VerifiedTokens(),
 ): Promise<Caller> {
-  const basic = parseBasicAuth(authorization);
-  if (basic === undefined || basic.user !== 'AWS') throw unauthenticated();
   const now = deps.clock.now();
-  const verified = verifyRegistryToken(deps.registryTokenKey, basic.password, now);
-  if (!verified.ok) throw unauthenticated(verified.problem === 'expired');
-  const accessKeyId = verified.claims.accessKeyId;
+  const verified = tokens.verify(deps.registryTokenKey, authorization, now);
+  if (verified === 'invalid') throw unauthenticated();
+  if (verified === 'expired') throw unauthenticated(true);
+  const accessKeyId = verified.accessKeyId;
   const resolved = await identityOf(deps, accessKeyId, now);
   if (resolved === 'expired') throw unauthenticated(true);
   if (resolved === undefined) throw unauthenticated();
@@ -140,14 +179,18 @@ async function catalog(
 }
 
 /** The ECR service as the OCI registry layer sees it: every method authorizes, then acts. */
-export function createRegistryBackend(deps: EcrDeps): RegistryBackend {
+export function createRegistryBackend(plain: EcrDeps): RegistryBackend {
+  // Registry requests read through the stamped cache (readCache.ts); their writes and
+  // transactions go to the store itself, and move the stamp.
+  const deps: EcrDeps = { ...plain, store: withReadCache(plain.store).store };
+  const tokens = new VerifiedTokens();
   const access = new RepositoryAccess(deps);
   const layers = new LayerService(deps);
   const uploads = new UploadService(deps, layers);
   const images = new ImageService(deps);
   return {
     authenticate: (authorization: string | undefined, request: RequestInfo): Promise<Caller> =>
-      authenticateRegistryToken(deps, authorization, request),
+      authenticateRegistryToken(deps, authorization, request, tokens),
 
     async getManifest(
       caller: Caller,

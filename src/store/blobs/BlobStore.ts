@@ -103,6 +103,23 @@ export interface BlobStore {
   list?(): AsyncIterable<BlobInfo>;
 }
 
+/**
+ * A blob stream whose chunks the reader may hand back once it is done with them (written to a
+ * socket), so that later reads fill them again instead of allocating: a download then turns over
+ * a few buffers instead of one per chunk, which at hundreds of MB/s costs the garbage collector
+ * more than the copying. A capability of some drivers' `open` streams (the fs driver's); a reader
+ * that never recycles loses nothing.
+ */
+export interface RecyclingReadable extends Readable {
+  /** Gives a chunk this stream pushed back to it; the caller must not touch its bytes afterwards. */
+  recycle(chunk: Buffer): void;
+}
+
+/** Whether a blob stream takes its chunks back ({@link RecyclingReadable}). */
+export function isRecycling(body: Readable): body is RecyclingReadable {
+  return typeof (body as Partial<RecyclingReadable>).recycle === 'function';
+}
+
 declare const validUploadId: unique symbol;
 
 /** The id of an upload session: 1–128 of `[A-Za-z0-9_-]`, so it is safe as a storage key. */

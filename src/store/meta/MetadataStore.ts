@@ -652,4 +652,11 @@ export interface MetadataTx {
 export interface MetadataStore extends MetadataTx {
   /** Waits for running work, flushes (SQLite: WAL checkpoint) and closes; later calls throw. */
   close(): Promise<void>;
+  /**
+   * A value that differs whenever committed data may have changed since it was last taken (any
+   * write through this store, a commit by another process), so a reader may keep what it read
+   * while the stamp stays equal. Optional: a store that cannot tell cheaply leaves it out, and
+   * readers then keep nothing.
+   */
+  changeStamp?(): string;
 }

@@ -36,6 +36,7 @@ import {
 import { checkedStorage, type CheckedOptions, type CheckedStorage } from '../checked.js';
 import type { BlobDriver, StoredUpload } from '../driver.js';
 import { BlobUnknown, RangeMismatch, UploadUnknown } from '../errors.js';
+import { FileReadStream } from './read.js';
 import { writeBatched } from './write.js';
 
 /** Mode of blob and upload files (the process umask still applies). */
@@ -145,7 +146,7 @@ export class FsBlobDriver implements BlobDriver {
       if (isErrno(e, 'ENOENT', 'ENOTDIR')) throw new BlobUnknown(d);
       throw e;
     }
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK });
+    return new FileReadStream(fh, range);
   }
 
   async write(d: Digest, body: AsyncIterable<Buffer>, seal: () => void): Promise<void> {

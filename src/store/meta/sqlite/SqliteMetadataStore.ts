@@ -28,6 +28,7 @@ export type SqliteLocation = { readonly dataDir: string } | { readonly inMemory:
 /** The part of better-sqlite3's `Database` used here (the package ships no types). */
 interface BetterSqliteDatabase extends SqliteDatabase {
   pragma(source: string, options?: { simple?: boolean }): unknown;
+  readonly open: boolean;
 }
 type BetterSqliteConstructor = new (filename: string) => BetterSqliteDatabase;
 
@@ -60,6 +61,29 @@ function reusingStatements(raw: BetterSqliteDatabase): SqliteDatabase {
   };
 }
 
+/**
+ * The store's `changeStamp`: `total_changes()` counts the rows every statement of this connection
+ * wrote (rolled-back ones too, which only costs readers a needless refresh), and
+ * `PRAGMA data_version` moves when another connection commits. The counter costs ~0.1 µs; the
+ * pragma reads the WAL index (~4 µs), so it is read once per turn of the event loop: a commit by
+ * another process is seen from the next turn on.
+ */
+function changeStampOf(raw: BetterSqliteDatabase): () => string {
+  const changes = raw.prepare('select total_changes() as n');
+  const version = raw.prepare('pragma data_version');
+  let external: string | undefined;
+  let closed = 0;
+  return () => {
+    // Closed: a stamp never seen twice keeps nothing, and the read itself says the store is closed.
+    if (!raw.open) return `closed/${++closed}`;
+    if (external === undefined) {
+      external = String((version.all([])[0] as { data_version: number }).data_version);
+      setImmediate(() => (external = undefined));
+    }
+    return `${(changes.all([])[0] as { n: number }).n}/${external}`;
+  };
+}
+
 /** Opens (creating and migrating as needed) the metadata store of a data directory. */
 export async function openSqliteMetadataStore(location: SqliteLocation): Promise<MetadataStore> {
   let file = ':memory:';
@@ -79,7 +103,7 @@ export async function openSqliteMetadataStore(location: SqliteLocation): Promise
     raw.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(raw) }) });
     await migrateToLatest(db, sqliteDialect);
-    return new SqlMetadataStore(db, sqliteDialect);
+    return Object.assign(new SqlMetadataStore(db, sqliteDialect), { changeStamp: changeStampOf(raw) });
   } catch (e) {
     if (db !== undefined) await db.destroy();
     else raw.close();
