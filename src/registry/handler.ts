@@ -101,7 +101,11 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       const name =
         match.kind === 'route' ? match.params.name : match.kind === 'method' ? match.name : undefined;
       const region = host?.region ?? regionHint(name, settings.defaultRegion);
-      const caller = await backend.authenticate(req.headers.authorization, requestInfo(req, region));
+      // A path-style request without a name (`/v2/`, `/v2/_catalog`) names no region.
+      const regionKnown = host !== undefined || name !== undefined;
+      const caller = await backend.authenticate(req.headers.authorization, requestInfo(req, region), {
+        regionKnown,
+      });
       if (match.kind === 'none') {
         throw new OciError('UNSUPPORTED', { status: 404, message: 'no registry endpoint at this path' });
       }

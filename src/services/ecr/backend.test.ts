@@ -191,6 +191,7 @@ class World {
     const token = issueRegistryToken(this.tokenKey, {
       accessKeyId,
       registryId,
+      region: REGION,
       issuedAt: this.now,
       expiresAt: this.now + ttl,
     });
@@ -814,6 +815,23 @@ const scenarios: Scenario[] = [
         'Unauthenticated',
         TOKEN_EXPIRED_MESSAGE,
       );
+    },
+  },
+  {
+    name: "a token opens the registries of its own region only, and any region's ping",
+    async run(w) {
+      const u = await w.user(A, 'dev', []);
+      const elsewhere: RequestInfo = { ...REQUEST, region: 'eu-central-1' };
+      await rejects(
+        w.backend.authenticate(u.authorization, elsewhere, { regionKnown: true }),
+        'Unauthenticated',
+        /issued in region `us-east-1`; get one in `eu-central-1`/,
+      );
+      // A path-style `/v2/` names no registry: the login of `docker login HOST/<acct>.<region>` works.
+      const ping = await w.backend.authenticate(u.authorization, elsewhere, { regionKnown: false });
+      assert.equal(ping.principal.arn, `arn:aws:iam::${A}:user/dev`);
+      const home = await w.backend.authenticate(u.authorization, REQUEST, { regionKnown: true });
+      assert.equal(home.principal.arn, `arn:aws:iam::${A}:user/dev`);
     },
   },
   {

@@ -33,6 +33,7 @@ import type {
   DigestString,
   ReferrerDescriptor,
   RegistryBackend,
+  RegistryScope,
   RepositoryRef,
   StoredManifest,
   UploadState,
@@ -47,6 +48,14 @@ const INVALID_TOKEN_MESSAGE =
 
 function unauthenticated(expired = false): ServiceError {
   return new ServiceError('Unauthenticated', expired ? TOKEN_EXPIRED_MESSAGE : INVALID_TOKEN_MESSAGE);
+}
+
+/** A token got in one region, presented to a registry of another (ECR refuses it too). */
+function otherRegion(tokenRegion: string, region: string): ServiceError {
+  return new ServiceError(
+    'Unauthenticated',
+    `the authorization token was issued in region \`${tokenRegion}\`; get one in \`${region}\` for this registry`,
+  );
 }
 
 /** The identity an access key id stands for right now, or why it stands for nothing. */
@@ -124,11 +133,14 @@ export async function authenticateRegistryToken(
   authorization: string | undefined,
   request: RequestInfo,
   tokens: VerifiedTokens = new VerifiedTokens(),
+  scope: RegistryScope = { regionKnown: true },
 ): Promise<Caller> {
   const now = deps.clock.now();
   const verified = tokens.verify(deps.registryTokenKey, authorization, now);
   if (verified === 'invalid') throw unauthenticated();
   if (verified === 'expired') throw unauthenticated(true);
+  if (scope.regionKnown && verified.region !== undefined && verified.region !== request.region)
+    throw otherRegion(verified.region, request.region);
   const accessKeyId = verified.accessKeyId;
   const resolved = await identityOf(deps, accessKeyId, now);
   if (resolved === 'expired') throw unauthenticated(true);
@@ -189,8 +201,11 @@ export function createRegistryBackend(plain: EcrDeps): RegistryBackend {
   const uploads = new UploadService(deps, layers);
   const images = new ImageService(deps);
   return {
-    authenticate: (authorization: string | undefined, request: RequestInfo): Promise<Caller> =>
-      authenticateRegistryToken(deps, authorization, request, tokens),
+    authenticate: (
+      authorization: string | undefined,
+      request: RequestInfo,
+      scope?: RegistryScope,
+    ): Promise<Caller> => authenticateRegistryToken(deps, authorization, request, tokens, scope),
 
     async getManifest(
       caller: Caller,

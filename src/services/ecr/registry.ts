@@ -50,6 +50,16 @@ export interface ReferrerDescriptor {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a registry request says about where it goes. A token is good in the region it was got in
+ * only; whether `request.region` names the registry of the request (a host-style name, or a
+ * path-style name with or without `.<region>`) or is only the default (a path-style `/v2/` ping,
+ * which names no registry) decides whether a token of another region is refused.
+ */
+export interface RegistryScope {
+  readonly regionKnown: boolean;
+}
+
 /** What the registry layer calls; the ECR service implements it. */
 export interface RegistryBackend {
   /**
@@ -57,7 +67,11 @@ export interface RegistryBackend {
    * `ServiceError('Unauthenticated', ...)` when the header is missing, malformed, forged, or its
    * credential is gone or expired: the registry answers 401 with a Basic challenge.
    */
-  authenticate(authorization: string | undefined, request: RequestInfo): Promise<Caller>;
+  authenticate(
+    authorization: string | undefined,
+    request: RequestInfo,
+    scope?: RegistryScope,
+  ): Promise<Caller>;
 
   /** `GET|HEAD /v2/<name>/manifests/<ref>` — ecr:BatchGetImage. `reference` is a tag or a digest. */
   getManifest(
