@@ -45,13 +45,18 @@ import type {
   AccountStatus,
   CreateAccountRequest,
   CreateAccountState,
+  Group,
   InlinePolicy,
   InstanceProfile,
   ManagedPolicy,
   NewInstanceProfile,
   NewManagedPolicy,
   Organization,
+  OrganizationalUnit,
+  OrgPolicy,
+  OrgPolicyType,
   PolicyVersion,
+  PrincipalBindings,
   PrincipalKind,
   PrincipalRef,
   Role,
@@ -143,8 +148,8 @@ export interface UserOps {
   /** Applies a patch (rename, path, boundary, tags); `NotFound`, `AlreadyExists(name)`. */
   update(accountId: string, name: string, patch: UserPatch): Promise<User>;
   /**
-   * Deletes a user; `NotFound`, `Conflict(HasAccessKeys | HasInlinePolicies | HasAttachedPolicies)`
-   * while dependents remain (IAM's DeleteConflict).
+   * Deletes a user; `NotFound`, `Conflict(HasAccessKeys | HasInlinePolicies | HasAttachedPolicies |
+   * InGroups)` while dependents remain (IAM's DeleteConflict).
    */
   delete(accountId: string, name: string): Promise<void>;
 }
@@ -152,6 +157,8 @@ export interface UserOps {
 /** Changes to a role; `null` clears an optional field. */
 export interface RolePatch {
   readonly assumeRolePolicyDocument?: string;
+  /** Replaces the trust policy's bindings; `null` clears them. */
+  readonly trustPrincipals?: PrincipalBindings | null;
   readonly description?: string | null;
   readonly maxSessionDuration?: number;
   readonly permissionsBoundaryArn?: string | null;
@@ -204,9 +211,9 @@ export interface AccessKeyOps {
   delete(id: string): Promise<void>;
 }
 
-/** Inline policies of users and roles. */
+/** Inline policies of users, roles and groups. */
 export interface InlinePolicyOps {
-  /** Creates or replaces a policy (IAM Put*Policy); `NotFound(user | role)`. */
+  /** Creates or replaces a policy (IAM Put*Policy); `NotFound(user | role | group)`. */
   put(owner: PrincipalRef, policy: InlinePolicy): Promise<void>;
   /** The policy (name matched case-insensitively), or `undefined`; `NotFound(user | role)`. */
   get(owner: PrincipalRef, name: string): Promise<InlinePolicy | undefined>;
@@ -257,7 +264,7 @@ export interface ManagedPolicyOps {
   deleteVersion(accountId: string, name: string, versionId: string): Promise<void>;
 }
 
-/** Managed policies attached to users and roles, by policy ARN (AWS managed policies included). */
+/** Managed policies attached to users, roles and groups, by policy ARN (AWS managed policies included). */
 export interface AttachmentOps {
   /** Attaches a policy; attaching twice is a no-op, as in IAM; `NotFound(user | role)`. */
   attach(principal: PrincipalRef, policyArn: string): Promise<void>;
@@ -297,6 +304,112 @@ export interface InstanceProfileOps {
   removeRole(accountId: string, profileName: string, roleName: string): Promise<void>;
 }
 
+/** Changes to a group; a new name must be free (`AlreadyExists(name)`). */
+export interface GroupPatch {
+  readonly name?: string;
+  readonly path?: string;
+}
+
+/**
+ * IAM groups and their members, addressed by (account, name) with names matched
+ * case-insensitively. Members are users of the same account.
+ */
+export interface GroupOps {
+  /** Creates an empty group; `AlreadyExists(name | id)`. */
+  create(group: Group): Promise<Group>;
+  /** The group, or `undefined`. */
+  get(accountId: string, name: string): Promise<Group | undefined>;
+  /** Groups of an account by name (case-insensitive order), filtered by path prefix. */
+  list(accountId: string, opts?: PathListOptions): Promise<Page<Group>>;
+  /** Renames or moves a group (UpdateGroup); `NotFound`, `AlreadyExists(name)`. */
+  update(accountId: string, name: string, patch: GroupPatch): Promise<Group>;
+  /**
+   * Deletes a group; `NotFound`, `Conflict(HasMembers | HasInlinePolicies | HasAttachedPolicies)`
+   * while dependents remain (IAM's DeleteConflict).
+   */
+  delete(accountId: string, name: string): Promise<void>;
+  /** Adds a user; adding a member again is a no-op, as in IAM; `NotFound(group | user)`. */
+  addUser(accountId: string, groupName: string, userName: string): Promise<void>;
+  /** Removes a user; `NotFound(group | user)`, `NotFound(groupMember)` when not a member. */
+  removeUser(accountId: string, groupName: string, userName: string): Promise<void>;
+  /** Members of a group by user name (case-insensitive order); `NotFound(group)`. */
+  listUsers(accountId: string, groupName: string, opts?: ListOptions): Promise<Page<User>>;
+  /** Groups a user is in (ListGroupsForUser) by name; `NotFound(user)`. */
+  listForUser(accountId: string, userName: string, opts?: ListOptions): Promise<Page<Group>>;
+}
+
+/**
+ * Organizational units and where accounts sit in the tree of an organization. The store keeps
+ * the tree sound (a parent is the organization's root or one of its OUs, an OU with children is
+ * not deleted); depth limits and the move rules are the service's.
+ */
+export interface OrganizationalUnitOps {
+  /**
+   * Creates an OU; `NotFound(organization | organizationalUnit)` when the organization or the
+   * parent OU is missing, `AlreadyExists(id | name)` (names unique among siblings).
+   */
+  create(ou: OrganizationalUnit): Promise<OrganizationalUnit>;
+  /** The OU, or `undefined`. */
+  get(id: string): Promise<OrganizationalUnit | undefined>;
+  /** OUs directly under a parent (the root or an OU), by name (case-insensitive order). */
+  list(parentId: string, opts?: ListOptions): Promise<Page<OrganizationalUnit>>;
+  /** Renames an OU; `NotFound`, `AlreadyExists(name)`. */
+  update(id: string, patch: { readonly name?: string }): Promise<OrganizationalUnit>;
+  /**
+   * Deletes an OU with its policy attachments; `NotFound`, `Conflict(HasChildren)` while OUs or
+   * accounts are under it.
+   */
+  delete(id: string): Promise<void>;
+  /** The account's parent: an OU id or the root id of its organization; `NotFound(account)`. */
+  parentOf(accountId: string): Promise<string>;
+  /**
+   * Puts an account of an organization under a parent of the same organization;
+   * `NotFound(account | organizationalUnit)`.
+   */
+  moveAccount(accountId: string, parentId: string): Promise<void>;
+  /** Ids of the accounts of an organization directly under a parent, in id order. */
+  listAccounts(organizationId: string, parentId: string, opts?: ListOptions): Promise<Page<string>>;
+}
+
+/** Changes to an Organizations policy. */
+export interface OrgPolicyPatch {
+  readonly name?: string;
+  readonly description?: string;
+  readonly content?: string;
+}
+
+/**
+ * Organizations policies (customer managed), their attachments to targets (root, OU or account
+ * ids; AWS managed policy ids included) and which policy types a root has enabled.
+ */
+export interface OrgPolicyOps {
+  /** Creates a policy; `AlreadyExists(id | name)` (names unique per organization). */
+  create(policy: OrgPolicy): Promise<OrgPolicy>;
+  /** The policy, or `undefined`. */
+  get(id: string): Promise<OrgPolicy | undefined>;
+  /** Policies of an organization by name (case-insensitive order), optionally of one type. */
+  list(
+    organizationId: string,
+    opts?: ListOptions & { readonly type?: OrgPolicyType },
+  ): Promise<Page<OrgPolicy>>;
+  /** Applies a patch; `NotFound`, `AlreadyExists(name)`. */
+  update(id: string, patch: OrgPolicyPatch): Promise<OrgPolicy>;
+  /** Deletes a policy; `NotFound`, `Conflict(HasAttachments)` while it is attached. */
+  delete(id: string): Promise<void>;
+  /** Attaches a policy to a target; `AlreadyExists(member)` when it is attached there already. */
+  attach(policyId: string, targetId: string): Promise<void>;
+  /** Detaches a policy; `NotFound(orgPolicyAttachment)`. */
+  detach(policyId: string, targetId: string): Promise<void>;
+  /** Ids of the policies attached to a target, in id order. */
+  listForTarget(targetId: string, opts?: ListOptions): Promise<Page<string>>;
+  /** Ids of the targets a policy is attached to, in id order. */
+  listTargets(policyId: string, opts?: ListOptions): Promise<Page<string>>;
+  /** The policy types enabled on a root, sorted. */
+  enabledTypes(rootId: string): Promise<OrgPolicyType[]>;
+  /** Enables or disables a policy type on a root (idempotent). */
+  setTypeEnabled(rootId: string, type: OrgPolicyType, enabled: boolean): Promise<void>;
+}
+
 /** STS temporary credentials. */
 export interface SessionOps {
   /** Stores a session (secret sealed, token hashed); `AlreadyExists(id)`. */
@@ -318,8 +431,12 @@ export interface RepositoryPatch {
   readonly scanOnPush?: boolean;
   readonly tags?: readonly Tag[];
   readonly policyText?: string | null;
+  /** Replaces the repository policy's bindings; `null` clears them. */
+  readonly policyPrincipals?: PrincipalBindings | null;
   readonly lifecyclePolicyText?: string | null;
   readonly lifecycleEvaluatedAt?: Date | null;
+  readonly lifecyclePreviewText?: string | null;
+  readonly lifecyclePreviewStartedAt?: Date | null;
 }
 
 /** List options of repositories. */
@@ -344,6 +461,12 @@ export interface RepositoryOps {
   get(accountId: string, region: string, name: string): Promise<Repository | undefined>;
   /** Repositories of a registry by name (byte order). */
   list(accountId: string, region: string, opts?: RepositoryListOptions): Promise<Page<Repository>>;
+  /**
+   * Repositories of every registry, by (account, region, name) in byte order: the work lists of
+   * the lifecycle runner (`withLifecyclePolicy`: only those that have a lifecycle policy) and of
+   * blob garbage collection.
+   */
+  listAll(opts?: ListOptions & { readonly withLifecyclePolicy?: boolean }): Promise<Page<Repository>>;
   /** Applies a patch and bumps `version`; `NotFound`, `Conflict(VersionMismatch)`. */
   update(
     accountId: string,
@@ -493,6 +616,14 @@ export interface BlobLinkOps {
    * period, which covers uploads that have not named their digest yet).
    */
   referencedAnywhere(digest: string): Promise<boolean>;
+  /**
+   * Garbage collection's check before it deletes a stored blob: `referencedAnywhere`, taken
+   * under the store's write lock, which (inside a transaction) is held until the transaction
+   * ends, so that no other writer of any process commits between this check and the deletion the
+   * collector makes before committing (SQLite: a write statement first, which takes the
+   * database's one write lock; a driver with concurrent writers must take an equivalent lock).
+   */
+  referencedAnywhereLocked(digest: string): Promise<boolean>;
 }
 
 /** Changes as an upload progresses; `null` clears the digest. */
@@ -588,6 +719,8 @@ export interface ReplicationOps {
 /** Changes to a registry's settings; absent fields stay, `null` clears. */
 export interface RegistryPatch {
   readonly policyText?: string | null;
+  /** Replaces the registry policy's bindings; `null` clears them. */
+  readonly policyPrincipals?: PrincipalBindings | null;
   readonly replicationConfiguration?: ReplicationConfiguration | null;
   readonly scanningConfiguration?: RegistryScanningConfiguration | null;
   /** Replaces the rules; prefixes must be distinct (`AlreadyExists(prefix)`). */
@@ -631,6 +764,9 @@ export interface MetadataTx {
   readonly attachments: AttachmentOps;
   readonly instanceProfiles: InstanceProfileOps;
   readonly sessions: SessionOps;
+  readonly groups: GroupOps;
+  readonly organizationalUnits: OrganizationalUnitOps;
+  readonly orgPolicies: OrgPolicyOps;
   readonly repositories: RepositoryOps;
   readonly images: ImageOps;
   readonly tags: TagOps;

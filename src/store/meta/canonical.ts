@@ -23,11 +23,15 @@ import type {
   RepositoryRef,
   Upload,
   CreateAccountRequest,
+  Group,
   InlinePolicy,
   InstanceProfile,
   ManagedPolicy,
   Organization,
+  OrganizationalUnit,
+  OrgPolicy,
   PolicyVersion,
+  PrincipalBindings,
   PrincipalRef,
   Role,
   SessionPrincipal,
@@ -118,6 +122,7 @@ export function canonRole(r: Role): Role {
     id: r.id,
     createdAt: date(r.createdAt),
     assumeRolePolicyDocument: r.assumeRolePolicyDocument,
+    trustPrincipals: canonBindings(r.trustPrincipals),
     description: r.description,
     maxSessionDuration: r.maxSessionDuration,
     permissionsBoundaryArn: r.permissionsBoundaryArn,
@@ -193,6 +198,28 @@ export function canonInstanceProfile(p: InstanceProfile): InstanceProfile {
   };
 }
 
+/** Canonical IAM group. */
+export function canonGroup(g: Group): Group {
+  return { accountId: g.accountId, name: g.name, path: g.path, id: g.id, createdAt: date(g.createdAt) };
+}
+
+/** Canonical organizational unit. */
+export function canonOrganizationalUnit(o: OrganizationalUnit): OrganizationalUnit {
+  return { id: o.id, organizationId: o.organizationId, parentId: o.parentId, name: o.name };
+}
+
+/** Canonical Organizations policy. */
+export function canonOrgPolicy(p: OrgPolicy): OrgPolicy {
+  return {
+    id: p.id,
+    organizationId: p.organizationId,
+    type: p.type,
+    name: p.name,
+    description: p.description,
+    content: p.content,
+  };
+}
+
 /** Canonical session principal. */
 export function canonSessionPrincipal(p: SessionPrincipal): SessionPrincipal {
   switch (p.type) {
@@ -257,10 +284,23 @@ export function canonRepository(r: Repository): Repository {
     encryption: canonEncryption(r.encryption),
     tags: canonTags(r.tags),
     policyText: r.policyText,
+    policyPrincipals: canonBindings(r.policyPrincipals),
     lifecyclePolicyText: r.lifecyclePolicyText,
     lifecycleEvaluatedAt: optDate(r.lifecycleEvaluatedAt),
+    lifecyclePreviewText: r.lifecyclePreviewText,
+    lifecyclePreviewStartedAt: optDate(r.lifecyclePreviewStartedAt),
     version: r.version,
   });
+}
+
+/** Canonical principal bindings: ARNs in code-unit order, `undefined` when there are none. */
+export function canonBindings(b: PrincipalBindings | undefined): PrincipalBindings | undefined {
+  if (b === undefined) return undefined;
+  const keys = Object.keys(b).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  if (keys.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of keys) out[k] = b[k]!;
+  return out;
 }
 
 /** Canonical string map (annotations, account settings): a fresh plain object. */
@@ -404,6 +444,7 @@ export function canonRegistry(r: Registry): Registry {
     accountId: r.accountId,
     region: r.region,
     policyText: r.policyText,
+    policyPrincipals: canonBindings(r.policyPrincipals),
     replicationConfiguration:
       r.replicationConfiguration === undefined
         ? undefined

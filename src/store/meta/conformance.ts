@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { drain, rejectsWith, type MetadataStoreHarness, type WithStore } from './conformanceKit.js';
 import { registerEcrCases } from './conformanceEcr.js';
+import { registerGroupsOrgsCases } from './conformanceGroupsOrgs.js';
 import { AlreadyExists, InvalidMarker, type Conflict } from './errors.js';
 import type { MetadataStore, MetadataTx } from './MetadataStore.js';
 import type { Page } from './pagination.js';
@@ -415,6 +416,25 @@ export function runMetadataStoreSuite(name: string, make: () => Promise<Metadata
           'NotFound',
           (e) => e.entity === 'role',
         );
+      });
+
+      withStore("a role's trust policy bindings round-trip, are replaced whole and cleared", async (s) => {
+        const bound = {
+          'arn:aws:iam::222222222222:user/ci': 'AIDAEXAMPLE1',
+          'arn:aws:iam::111111111111:role/a/b': 'AROAEXAMPLE2',
+        };
+        const r = role('Bound', { trustPrincipals: bound });
+        assert.deepEqual(await s.roles.create(r), r);
+        assert.deepEqual((await s.roles.get(A, 'bound'))?.trustPrincipals, bound);
+        const next = { 'arn:aws:iam::333333333333:role/x': 'AROAEXAMPLE3' };
+        const u1 = await s.roles.update(A, 'Bound', { trustPrincipals: next, description: 'd' });
+        assert.deepEqual(u1.trustPrincipals, next);
+        assert.deepEqual((await s.roles.getById(r.id))?.trustPrincipals, next);
+        const u2 = await s.roles.update(A, 'Bound', { description: 'e' });
+        assert.deepEqual(u2.trustPrincipals, next, 'a patch without bindings keeps them');
+        const u3 = await s.roles.update(A, 'Bound', { trustPrincipals: null });
+        assert.equal(u3.trustPrincipals, undefined);
+        assert.equal((await s.roles.get(A, 'Bound'))?.trustPrincipals, undefined);
       });
 
       withStore('a role in a profile or with policies cannot be deleted', async (s) => {
@@ -1175,5 +1195,6 @@ export function runMetadataStoreSuite(name: string, make: () => Promise<Metadata
     });
 
     registerEcrCases(withStore, name);
+    registerGroupsOrgsCases(withStore);
   });
 }

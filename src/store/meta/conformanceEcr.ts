@@ -200,6 +200,76 @@ export function registerEcrCases(withStore: WithStore, driver: string): void {
       await rejectsWith(s.repositories.update(A, EAST, 'ghost', {}), 'NotFound', entity('repository'));
     });
 
+    withStore('repository and registry policy bindings round-trip and clear with null', async (s) => {
+      const bound = { 'arn:aws:iam::222222222222:role/ci': 'AROAEXAMPLE1' };
+      const r0 = await s.repositories.create(newRepo('bound', { policyText: 'p', policyPrincipals: bound }));
+      assert.deepEqual(r0.policyPrincipals, bound);
+      assert.deepEqual((await s.repositories.get(A, EAST, 'bound'))?.policyPrincipals, bound);
+      const next = {
+        'arn:aws:iam::333333333333:user/u': 'AIDAEXAMPLE2',
+        'arn:aws:iam::222222222222:role/ci': 'AROAEXAMPLE3',
+      };
+      const r1 = await s.repositories.update(A, EAST, 'bound', { policyText: 'q', policyPrincipals: next });
+      assert.deepEqual(r1.policyPrincipals, next);
+      assert.deepEqual(
+        (await s.repositories.update(A, EAST, 'bound', { scanOnPush: true })).policyPrincipals,
+        next,
+      );
+      const r2 = await s.repositories.update(A, EAST, 'bound', { policyText: null, policyPrincipals: null });
+      assert.equal(r2.policyPrincipals, undefined);
+      assert.equal((await s.repositories.get(A, EAST, 'bound'))?.policyPrincipals, undefined);
+      const g1 = await s.registries.put(A, EAST, { policyText: 'r', policyPrincipals: bound, updatedAt: T0 });
+      assert.deepEqual(g1.policyPrincipals, bound);
+      assert.deepEqual((await s.registries.put(A, EAST, { updatedAt: at(1) })).policyPrincipals, bound);
+      const g2 = await s.registries.put(A, EAST, {
+        policyText: null,
+        policyPrincipals: null,
+        updatedAt: at(2),
+      });
+      assert.equal(g2.policyPrincipals, undefined);
+      assert.equal((await s.registries.get(A, EAST))?.policyPrincipals, undefined);
+    });
+
+    withStore('a lifecycle preview is kept with its start time and cleared with null', async (s) => {
+      await s.repositories.create(newRepo('app'));
+      const r1 = await s.repositories.update(A, EAST, 'app', {
+        lifecyclePreviewText: '{"rules":[]}',
+        lifecyclePreviewStartedAt: at(2),
+      });
+      assert.equal(r1.lifecyclePreviewText, '{"rules":[]}');
+      assert.deepEqual(r1.lifecyclePreviewStartedAt, at(2));
+      assert.deepEqual(await s.repositories.get(A, EAST, 'app'), r1);
+      const r2 = await s.repositories.update(A, EAST, 'app', {
+        lifecyclePreviewText: null,
+        lifecyclePreviewStartedAt: null,
+      });
+      assert.equal('lifecyclePreviewText' in r2, false);
+      assert.equal('lifecyclePreviewStartedAt' in r2, false);
+    });
+
+    withStore("every registry's repositories are listed by account, region and name", async (s) => {
+      await s.repositories.create(newRepo('b', { accountId: B }));
+      await s.repositories.create(newRepo('z', { region: WEST, lifecyclePolicyText: 'lc' }));
+      await s.repositories.create(newRepo('a', { lifecyclePolicyText: 'lc' }));
+      await s.repositories.create(newRepo('m'));
+      const names = (rs: readonly { accountId: string; region: string; name: string }[]) =>
+        rs.map((r) => `${r.accountId}/${r.region}/${r.name}`);
+      assert.deepEqual(
+        names(
+          await drain(
+            (marker) => s.repositories.listAll({ ...(marker !== undefined && { marker }), maxItems: 1 }),
+            1,
+          ),
+        ),
+        [`${A}/${WEST}/z`, `${A}/${EAST}/a`, `${A}/${EAST}/m`, `${B}/${EAST}/b`].sort(),
+      );
+      assert.deepEqual(
+        names((await s.repositories.listAll({ withLifecyclePolicy: true })).items),
+        [`${A}/${EAST}/a`, `${A}/${WEST}/z`].sort(),
+      );
+      await rejectsWith(s.repositories.listAll({ marker: 'nope' }), 'InvalidMarker');
+    });
+
     withStore('a conditional update fails when the version moved', async (s) => {
       const r = await s.repositories.create(newRepo('app'));
       const next = await s.repositories.update(A, EAST, 'app', { policyText: 'x' }, { version: r.version });
@@ -667,6 +737,31 @@ export function registerEcrCases(withStore: WithStore, driver: string): void {
       await s.uploads.delete('u');
       assert.equal(await s.blobs.referencedAnywhere(d), false);
     });
+
+    withStore(
+      'the locked reference check agrees with referencedAnywhere, in and out of transactions',
+      async (s) => {
+        const d = blob('held');
+        await s.repositories.create(newRepo('app'));
+        assert.equal(await s.blobs.referencedAnywhereLocked(d), false);
+        assert.equal(await s.transaction((tx) => tx.blobs.referencedAnywhereLocked(d)), false);
+        await s.blobs.link(ref(), { digest: d, size: 1, linkedAt: T0 });
+        assert.equal(await s.blobs.referencedAnywhereLocked(d), true);
+        const inTx = await s.transaction(async (tx) => {
+          const before = await tx.blobs.referencedAnywhereLocked(d);
+          await tx.blobs.unlink(ref(), d);
+          return [before, await tx.blobs.referencedAnywhereLocked(d)];
+        });
+        assert.deepEqual(inTx, [true, false]);
+        const unchanged = (await s.repositories.get(A, EAST, 'app'))?.version;
+        await s.blobs.referencedAnywhereLocked(d);
+        assert.equal(
+          (await s.repositories.get(A, EAST, 'app'))?.version,
+          unchanged,
+          'the lock changes no data',
+        );
+      },
+    );
   });
 
   describe('ecr uploads', () => {

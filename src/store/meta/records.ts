@@ -83,6 +83,14 @@ export interface RoleLastUsed {
   readonly region: string;
 }
 
+/**
+ * The IAM users and roles a resource-based policy named when it was saved, by ARN, with the unique
+ * id (`AIDA…`, `AROA…`) each had then. AWS binds a policy's principals to their unique ids, so a
+ * user or role deleted and created again under the same name is not the principal the policy
+ * names until the policy is saved again.
+ */
+export type PrincipalBindings = Readonly<Record<string, string>>;
+
 /** An IAM role. `(accountId, name)` is unique case-insensitively; `id` is unique. */
 export interface Role {
   readonly accountId: string;
@@ -93,6 +101,8 @@ export interface Role {
   readonly createdAt: Date;
   /** The trust policy as the caller sent it (JSON text, not URL-encoded). */
   readonly assumeRolePolicyDocument: string;
+  /** The users and roles the trust policy named when it was set (absent: none). */
+  readonly trustPrincipals?: PrincipalBindings;
   readonly description?: string;
   /** Seconds, 3600–43200 (validated by the service). */
   readonly maxSessionDuration: number;
@@ -125,17 +135,31 @@ export interface AccessKey {
   readonly lastUsed?: AccessKeyLastUsed;
 }
 
-/** Principals that carry inline policies and attachments (groups come later). */
-export type PrincipalKind = 'user' | 'role';
+/** Principals that carry inline policies and attachments. */
+export type PrincipalKind = 'user' | 'role' | 'group';
 
-/** Names a user or role by account and name (matched case-insensitively). */
+/** Names a user, role or group by account and name (matched case-insensitively). */
 export interface PrincipalRef {
   readonly kind: PrincipalKind;
   readonly accountId: string;
   readonly name: string;
 }
 
-/** An inline policy embedded in a user or role; names are unique per owner case-insensitively. */
+/**
+ * An IAM group. `(accountId, name)` is unique case-insensitively; `id` is unique. Its users are
+ * kept by the store as memberships (`groups.addUser`), which follow renames of either side.
+ */
+export interface Group {
+  readonly accountId: string;
+  readonly name: string;
+  /** `/` or `/a/b/`. */
+  readonly path: string;
+  /** `AGPA…`. */
+  readonly id: string;
+  readonly createdAt: Date;
+}
+
+/** An inline policy embedded in a user, role or group; names are unique per owner case-insensitively. */
 export interface InlinePolicy {
   readonly name: string;
   /** JSON text as the caller sent it. */
@@ -254,6 +278,38 @@ export interface StsSession {
   readonly chained: boolean;
 }
 
+// ---- Organizations: OUs and service control policies ----------------------------------------
+//
+// The tree of an organization is its root (`Organization.rootId`), organizational units under the
+// root or another OU, and accounts under either. An account without a recorded parent sits under
+// the root (accounts created before OUs existed). Policies are attached to targets by id (the root,
+// an OU or an account); AWS managed policies (`p-FullAWSAccess`) are not stored, only attached.
+
+/** An organizational unit. Names are unique among the OUs of one parent, case-insensitively. */
+export interface OrganizationalUnit {
+  /** `ou-` + the root's 4–32 characters + `-` + 8–32 lowercase alphanumerics. */
+  readonly id: string;
+  readonly organizationId: string;
+  /** The root id or another OU's id. */
+  readonly parentId: string;
+  readonly name: string;
+}
+
+/** Organizations policy types (crossdock enforces service control policies). */
+export type OrgPolicyType = 'SERVICE_CONTROL_POLICY';
+
+/** A customer managed Organizations policy. `(organizationId, name)` is unique case-insensitively. */
+export interface OrgPolicy {
+  /** `p-` + 8–128 lowercase alphanumerics or underscores. */
+  readonly id: string;
+  readonly organizationId: string;
+  readonly type: OrgPolicyType;
+  readonly name: string;
+  readonly description: string;
+  /** The policy document as the caller sent it (JSON text). */
+  readonly content: string;
+}
+
 // ---- ECR -----------------------------------------------------------------------------------
 //
 // Everything ECR keeps belongs to a registry, which is (account, region): a repository `app` in
@@ -304,10 +360,19 @@ export interface Repository extends RepositoryRef {
   readonly tags: readonly Tag[];
   /** The repository policy as set (JSON text). */
   readonly policyText?: string;
+  /** The users and roles the repository policy named when it was set (absent: none). */
+  readonly policyPrincipals?: PrincipalBindings;
   /** The lifecycle policy as set (JSON text). */
   readonly lifecyclePolicyText?: string;
   /** When the lifecycle evaluator last ran over this repository. */
   readonly lifecycleEvaluatedAt?: Date;
+  /**
+   * The policy text of the last StartLifecyclePolicyPreview (the repository's policy or the one
+   * the caller gave), so that GetLifecyclePolicyPreview answers it on any node.
+   */
+  readonly lifecyclePreviewText?: string;
+  /** When that preview was started. */
+  readonly lifecyclePreviewStartedAt?: Date;
   /**
    * A store-wide change number assigned by the store on create and on every update (never
    * reused, even after delete and re-create), so a node that caches a repository's policy can
@@ -546,6 +611,8 @@ export interface Registry {
   readonly accountId: string;
   readonly region: string;
   readonly policyText?: string;
+  /** The users and roles the registry policy named when it was set (absent: none). */
+  readonly policyPrincipals?: PrincipalBindings;
   readonly replicationConfiguration?: ReplicationConfiguration;
   readonly scanningConfiguration?: RegistryScanningConfiguration;
   /** Ordered by prefix. */

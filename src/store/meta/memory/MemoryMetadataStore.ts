@@ -4,7 +4,9 @@
  *
  * Layout: one `State` of maps keyed by id, with names found by scanning (stores here are small).
  * Children point at their parent's unique id (access keys at user ids, inline policies and
- * attachments at user or role ids, profile memberships at role ids), so renames need no fix-ups.
+ * attachments at user, role or group ids, profile memberships at role ids, group memberships at
+ * group and user ids), so renames need no fix-ups. Organizations policies are attached to target
+ * ids (root, OU, account) and an account's parent is kept only once it was moved.
  * Calls and transactions take one lock in turn; a transaction works on a copy of the state that
  * replaces it on commit, so a throwing transaction leaves nothing behind. Every operation checks
  * before it writes, so a failing call changes nothing either.
@@ -13,10 +15,13 @@ import {
   canonAccessKey,
   canonAccount,
   canonCreateAccountRequest,
+  canonGroup,
   canonInlinePolicy,
   canonInstanceProfile,
   canonManagedPolicy,
   canonOrganization,
+  canonOrganizationalUnit,
+  canonOrgPolicy,
   canonRole,
   canonSession,
   canonTags,
@@ -37,6 +42,8 @@ import type {
   CreateAccountRequestOps,
   ImageOps,
   CreateAccountRequestPatch,
+  GroupOps,
+  GroupPatch,
   InlinePolicyOps,
   InstanceProfileOps,
   InstanceProfilePatch,
@@ -45,6 +52,9 @@ import type {
   MetadataStore,
   MetadataTx,
   OrganizationOps,
+  OrganizationalUnitOps,
+  OrgPolicyOps,
+  OrgPolicyPatch,
   RegistryOps,
   ReplicationOps,
   RepositoryOps,
@@ -69,12 +79,16 @@ import {
   type Account,
   type CreateAccountRequest,
   type CreateAccountState,
+  type Group,
   type InlinePolicy,
   type InstanceProfile,
   type ManagedPolicy,
   type NewInstanceProfile,
   type NewManagedPolicy,
   type Organization,
+  type OrganizationalUnit,
+  type OrgPolicy,
+  type OrgPolicyType,
   type PolicyVersion,
   type PrincipalKind,
   type PrincipalRef,
@@ -143,6 +157,16 @@ interface State {
   attachments: AttachmentRow[];
   profiles: Map<string, ProfileRow>;
   sessions: Map<string, StsSession>;
+  groups: Map<string, Group>;
+  /** Memberships in the order they were added. */
+  members: { readonly groupId: string; readonly userId: string }[];
+  ous: Map<string, OrganizationalUnit>;
+  /** Account id → parent id; an account without an entry sits under its organization's root. */
+  parents: Map<string, string>;
+  orgPolicies: Map<string, OrgPolicy>;
+  orgAttachments: { readonly policyId: string; readonly targetId: string }[];
+  /** Root id → enabled policy types. */
+  policyTypes: Map<string, OrgPolicyType[]>;
   ecr: EcrState;
 }
 
@@ -159,6 +183,13 @@ function emptyState(): State {
     attachments: [],
     profiles: new Map(),
     sessions: new Map(),
+    groups: new Map(),
+    members: [],
+    ous: new Map(),
+    parents: new Map(),
+    orgPolicies: new Map(),
+    orgAttachments: [],
+    policyTypes: new Map(),
     ecr: emptyEcrState(),
   };
 }
@@ -220,6 +251,18 @@ function findRole(s: State, accountId: string, name: string): Role | undefined {
   return undefined;
 }
 
+function findGroup(s: State, accountId: string, name: string): Group | undefined {
+  const k = nameKey(name);
+  for (const g of s.groups.values()) if (g.accountId === accountId && nameKey(g.name) === k) return g;
+  return undefined;
+}
+
+function mustGroup(s: State, accountId: string, name: string): Group {
+  const g = findGroup(s, accountId, name);
+  if (g === undefined) throw new NotFound('group', scoped(accountId, name));
+  return g;
+}
+
 function findPolicy(s: State, accountId: string, name: string): PolicyRow | undefined {
   const k = nameKey(name);
   for (const p of s.policies.values())
@@ -259,11 +302,16 @@ function mustProfile(s: State, accountId: string, name: string): ProfileRow {
   return p;
 }
 
-/** The unique id of a user or role named by a reference; `NotFound` when absent. */
+/** The unique id of a user, role or group named by a reference; `NotFound` when absent. */
 function ownerId(s: State, ref: PrincipalRef): string {
-  return ref.kind === 'user'
-    ? mustUser(s, ref.accountId, ref.name).id
-    : mustRole(s, ref.accountId, ref.name).id;
+  switch (ref.kind) {
+    case 'user':
+      return mustUser(s, ref.accountId, ref.name).id;
+    case 'role':
+      return mustRole(s, ref.accountId, ref.name).id;
+    case 'group':
+      return mustGroup(s, ref.accountId, ref.name).id;
+  }
 }
 
 const owns = (row: OwnedRow, kind: PrincipalKind, id: string): boolean =>
@@ -509,6 +557,7 @@ class Users implements UserOps {
       if (s.inline.some((r) => owns(r, 'user', u.id))) throw new Conflict('user', key, 'HasInlinePolicies');
       if (s.attachments.some((r) => owns(r, 'user', u.id)))
         throw new Conflict('user', key, 'HasAttachedPolicies');
+      if (s.members.some((m) => m.userId === u.id)) throw new Conflict('user', key, 'InGroups');
       s.users.delete(u.id);
     });
   }
@@ -566,6 +615,8 @@ class Roles implements RoleOps {
             ? undefined
             : (patch.permissionsBoundaryArn ?? r.permissionsBoundaryArn),
         lastUsed: patch.lastUsed === null ? undefined : (patch.lastUsed ?? r.lastUsed),
+        trustPrincipals:
+          patch.trustPrincipals === null ? undefined : (patch.trustPrincipals ?? r.trustPrincipals),
       });
       s.roles.set(r.id, next);
       return canonRole(next);
@@ -844,7 +895,12 @@ class Attachments implements AttachmentOps {
         (a) => a.arn === policyArn && (opts?.kind === undefined || a.kind === opts.kind),
       );
       const refs = rows.flatMap((a) => {
-        const e = a.kind === 'user' ? s.users.get(a.ownerId) : s.roles.get(a.ownerId);
+        const e =
+          a.kind === 'user'
+            ? s.users.get(a.ownerId)
+            : a.kind === 'role'
+              ? s.roles.get(a.ownerId)
+              : s.groups.get(a.ownerId);
         return e === undefined
           ? []
           : [{ ref: { kind: a.kind, accountId: e.accountId, name: e.name }, id: a.ownerId }];
@@ -969,6 +1025,295 @@ class Sessions implements SessionOps {
   }
 }
 
+class Groups implements GroupOps {
+  constructor(private readonly c: Ctx) {}
+  create(group: Group): Promise<Group> {
+    return this.c.run((s) => {
+      assertFreeName(
+        findGroup(s, group.accountId, group.name) !== undefined,
+        'group',
+        group.accountId,
+        group.name,
+        s.groups.has(group.id),
+        group.id,
+      );
+      s.groups.set(group.id, canonGroup(group));
+      return canonGroup(group);
+    });
+  }
+  get(accountId: string, name: string): Promise<Group | undefined> {
+    return this.c.run((s) => {
+      const g = findGroup(s, accountId, name);
+      return g === undefined ? undefined : canonGroup(g);
+    });
+  }
+  list(accountId: string, opts?: PathListOptions): Promise<Page<Group>> {
+    return this.c.run((s) => {
+      const all = [...s.groups.values()].filter(
+        (g) => g.accountId === accountId && matchesPathPrefix(g.path, opts?.pathPrefix),
+      );
+      return paginate(all.map(canonGroup), (g) => [nameKey(g.name)], opts, 'group', 1);
+    });
+  }
+  update(accountId: string, name: string, patch: GroupPatch): Promise<Group> {
+    return this.c.run((s) => {
+      const g = mustGroup(s, accountId, name);
+      if (patch.name !== undefined) {
+        const other = findGroup(s, accountId, patch.name);
+        if (other !== undefined && other.id !== g.id) {
+          throw new AlreadyExists('group', scoped(accountId, patch.name), 'name');
+        }
+      }
+      const next = canonGroup({ ...g, ...definedOnly({ name: patch.name, path: patch.path }) });
+      s.groups.set(g.id, next);
+      return canonGroup(next);
+    });
+  }
+  delete(accountId: string, name: string): Promise<void> {
+    return this.c.run((s) => {
+      const g = mustGroup(s, accountId, name);
+      const key = scoped(accountId, name);
+      if (s.members.some((m) => m.groupId === g.id)) throw new Conflict('group', key, 'HasMembers');
+      if (s.inline.some((r) => owns(r, 'group', g.id))) throw new Conflict('group', key, 'HasInlinePolicies');
+      if (s.attachments.some((r) => owns(r, 'group', g.id)))
+        throw new Conflict('group', key, 'HasAttachedPolicies');
+      s.groups.delete(g.id);
+    });
+  }
+  addUser(accountId: string, groupName: string, userName: string): Promise<void> {
+    return this.c.run((s) => {
+      const g = mustGroup(s, accountId, groupName);
+      const u = mustUser(s, accountId, userName);
+      if (!s.members.some((m) => m.groupId === g.id && m.userId === u.id)) {
+        s.members.push({ groupId: g.id, userId: u.id });
+      }
+    });
+  }
+  removeUser(accountId: string, groupName: string, userName: string): Promise<void> {
+    return this.c.run((s) => {
+      const g = mustGroup(s, accountId, groupName);
+      const u = mustUser(s, accountId, userName);
+      const keep = s.members.filter((m) => !(m.groupId === g.id && m.userId === u.id));
+      if (keep.length === s.members.length) {
+        throw new NotFound('groupMember', `${scoped(accountId, groupName)}/${userName}`);
+      }
+      s.members = keep;
+    });
+  }
+  listUsers(accountId: string, groupName: string, opts?: ListOptions): Promise<Page<User>> {
+    return this.c.run((s) => {
+      const g = mustGroup(s, accountId, groupName);
+      const users = s.members.flatMap((m) => {
+        const u = m.groupId === g.id ? s.users.get(m.userId) : undefined;
+        return u === undefined ? [] : [canonUser(u)];
+      });
+      return paginate(users, (u) => [nameKey(u.name)], opts, 'groupMember', 1);
+    });
+  }
+  listForUser(accountId: string, userName: string, opts?: ListOptions): Promise<Page<Group>> {
+    return this.c.run((s) => {
+      const u = mustUser(s, accountId, userName);
+      const groups = s.members.flatMap((m) => {
+        const g = m.userId === u.id ? s.groups.get(m.groupId) : undefined;
+        return g === undefined ? [] : [canonGroup(g)];
+      });
+      return paginate(groups, (g) => [nameKey(g.name)], opts, 'group', 1);
+    });
+  }
+}
+
+/** Whether `parentId` is the root of `organizationId` or one of its OUs; `NotFound` otherwise. */
+function mustParent(s: State, organizationId: string, parentId: string): void {
+  const org = s.organizations.get(organizationId);
+  if (org === undefined) throw new NotFound('organization', organizationId);
+  if (parentId === org.rootId) return;
+  const ou = s.ous.get(parentId);
+  if (ou === undefined || ou.organizationId !== organizationId) {
+    throw new NotFound('organizationalUnit', parentId);
+  }
+}
+
+function parentOfAccount(s: State, a: Account): string {
+  const org = a.organizationId === undefined ? undefined : s.organizations.get(a.organizationId);
+  return s.parents.get(a.id) ?? org?.rootId ?? '';
+}
+
+class OrganizationalUnits implements OrganizationalUnitOps {
+  constructor(private readonly c: Ctx) {}
+  create(ou: OrganizationalUnit): Promise<OrganizationalUnit> {
+    return this.c.run((s) => {
+      mustParent(s, ou.organizationId, ou.parentId);
+      if (s.ous.has(ou.id)) throw new AlreadyExists('organizationalUnit', ou.id, 'id');
+      for (const o of s.ous.values()) {
+        if (o.parentId === ou.parentId && nameKey(o.name) === nameKey(ou.name)) {
+          throw new AlreadyExists('organizationalUnit', `${ou.parentId}/${ou.name}`, 'name');
+        }
+      }
+      s.ous.set(ou.id, canonOrganizationalUnit(ou));
+      return canonOrganizationalUnit(ou);
+    });
+  }
+  get(id: string): Promise<OrganizationalUnit | undefined> {
+    return this.c.run((s) => {
+      const o = s.ous.get(id);
+      return o === undefined ? undefined : canonOrganizationalUnit(o);
+    });
+  }
+  list(parentId: string, opts?: ListOptions): Promise<Page<OrganizationalUnit>> {
+    return this.c.run((s) => {
+      const all = [...s.ous.values()].filter((o) => o.parentId === parentId).map(canonOrganizationalUnit);
+      return paginate(all, (o) => [nameKey(o.name), o.id], opts, 'organizationalUnit', 2);
+    });
+  }
+  update(id: string, patch: { readonly name?: string }): Promise<OrganizationalUnit> {
+    return this.c.run((s) => {
+      const o = s.ous.get(id);
+      if (o === undefined) throw new NotFound('organizationalUnit', id);
+      const name = patch.name;
+      if (name !== undefined) {
+        for (const x of s.ous.values()) {
+          if (x.id !== id && x.parentId === o.parentId && nameKey(x.name) === nameKey(name)) {
+            throw new AlreadyExists('organizationalUnit', `${o.parentId}/${name}`, 'name');
+          }
+        }
+      }
+      const next = canonOrganizationalUnit({ ...o, ...definedOnly({ name }) });
+      s.ous.set(id, next);
+      return canonOrganizationalUnit(next);
+    });
+  }
+  delete(id: string): Promise<void> {
+    return this.c.run((s) => {
+      const o = s.ous.get(id);
+      if (o === undefined) throw new NotFound('organizationalUnit', id);
+      const hasOus = [...s.ous.values()].some((x) => x.parentId === id);
+      const hasAccounts = [...s.parents.values()].some((p) => p === id);
+      if (hasOus || hasAccounts) throw new Conflict('organizationalUnit', id, 'HasChildren');
+      s.ous.delete(id);
+      s.orgAttachments = s.orgAttachments.filter((a) => a.targetId !== id);
+    });
+  }
+  parentOf(accountId: string): Promise<string> {
+    return this.c.run((s) => {
+      const a = s.accounts.get(accountId);
+      if (a === undefined) throw new NotFound('account', accountId);
+      return parentOfAccount(s, a);
+    });
+  }
+  moveAccount(accountId: string, parentId: string): Promise<void> {
+    return this.c.run((s) => {
+      const a = s.accounts.get(accountId);
+      if (a?.organizationId === undefined) throw new NotFound('account', accountId);
+      mustParent(s, a.organizationId, parentId);
+      s.parents.set(accountId, parentId);
+    });
+  }
+  listAccounts(organizationId: string, parentId: string, opts?: ListOptions): Promise<Page<string>> {
+    return this.c.run((s) => {
+      const ids = [...s.accounts.values()]
+        .filter((a) => a.organizationId === organizationId && parentOfAccount(s, a) === parentId)
+        .map((a) => a.id);
+      return paginate(ids, (id) => [id], opts, 'account', 1);
+    });
+  }
+}
+
+class OrgPolicies implements OrgPolicyOps {
+  constructor(private readonly c: Ctx) {}
+  private static clash(s: State, p: OrgPolicy): void {
+    for (const o of s.orgPolicies.values()) {
+      if (o.id !== p.id && o.organizationId === p.organizationId && nameKey(o.name) === nameKey(p.name)) {
+        throw new AlreadyExists('orgPolicy', `${p.organizationId}/${p.name}`, 'name');
+      }
+    }
+  }
+  create(policy: OrgPolicy): Promise<OrgPolicy> {
+    return this.c.run((s) => {
+      if (s.orgPolicies.has(policy.id)) throw new AlreadyExists('orgPolicy', policy.id, 'id');
+      OrgPolicies.clash(s, policy);
+      s.orgPolicies.set(policy.id, canonOrgPolicy(policy));
+      return canonOrgPolicy(policy);
+    });
+  }
+  get(id: string): Promise<OrgPolicy | undefined> {
+    return this.c.run((s) => {
+      const p = s.orgPolicies.get(id);
+      return p === undefined ? undefined : canonOrgPolicy(p);
+    });
+  }
+  list(
+    organizationId: string,
+    opts?: ListOptions & { readonly type?: OrgPolicyType },
+  ): Promise<Page<OrgPolicy>> {
+    return this.c.run((s) => {
+      const all = [...s.orgPolicies.values()]
+        .filter(
+          (p) => p.organizationId === organizationId && (opts?.type === undefined || p.type === opts.type),
+        )
+        .map(canonOrgPolicy);
+      return paginate(all, (p) => [nameKey(p.name), p.id], opts, 'orgPolicy', 2);
+    });
+  }
+  update(id: string, patch: OrgPolicyPatch): Promise<OrgPolicy> {
+    return this.c.run((s) => {
+      const p = s.orgPolicies.get(id);
+      if (p === undefined) throw new NotFound('orgPolicy', id);
+      const next = canonOrgPolicy({ ...p, ...definedOnly({ ...patch }) });
+      OrgPolicies.clash(s, next);
+      s.orgPolicies.set(id, next);
+      return canonOrgPolicy(next);
+    });
+  }
+  delete(id: string): Promise<void> {
+    return this.c.run((s) => {
+      if (!s.orgPolicies.has(id)) throw new NotFound('orgPolicy', id);
+      if (s.orgAttachments.some((a) => a.policyId === id))
+        throw new Conflict('orgPolicy', id, 'HasAttachments');
+      s.orgPolicies.delete(id);
+    });
+  }
+  attach(policyId: string, targetId: string): Promise<void> {
+    return this.c.run((s) => {
+      if (s.orgAttachments.some((a) => a.policyId === policyId && a.targetId === targetId)) {
+        throw new AlreadyExists('orgPolicyAttachment', `${policyId}/${targetId}`, 'member');
+      }
+      s.orgAttachments.push({ policyId, targetId });
+    });
+  }
+  detach(policyId: string, targetId: string): Promise<void> {
+    return this.c.run((s) => {
+      const keep = s.orgAttachments.filter((a) => !(a.policyId === policyId && a.targetId === targetId));
+      if (keep.length === s.orgAttachments.length) {
+        throw new NotFound('orgPolicyAttachment', `${policyId}/${targetId}`);
+      }
+      s.orgAttachments = keep;
+    });
+  }
+  listForTarget(targetId: string, opts?: ListOptions): Promise<Page<string>> {
+    return this.c.run((s) => {
+      const ids = s.orgAttachments.filter((a) => a.targetId === targetId).map((a) => a.policyId);
+      return paginate(ids, (id) => [id], opts, 'orgPolicyAttachment', 1);
+    });
+  }
+  listTargets(policyId: string, opts?: ListOptions): Promise<Page<string>> {
+    return this.c.run((s) => {
+      const ids = s.orgAttachments.filter((a) => a.policyId === policyId).map((a) => a.targetId);
+      return paginate(ids, (id) => [id], opts, 'orgPolicyAttachment', 1);
+    });
+  }
+  enabledTypes(rootId: string): Promise<OrgPolicyType[]> {
+    return this.c.run((s) => [...(s.policyTypes.get(rootId) ?? [])].sort());
+  }
+  setTypeEnabled(rootId: string, type: OrgPolicyType, enabled: boolean): Promise<void> {
+    return this.c.run((s) => {
+      const rest = (s.policyTypes.get(rootId) ?? []).filter((t) => t !== type);
+      const next = enabled ? [...rest, type] : rest;
+      if (next.length === 0) s.policyTypes.delete(rootId);
+      else s.policyTypes.set(rootId, next);
+    });
+  }
+}
+
 /** The operations over one context (the committed state, or a transaction's copy). */
 class Ops implements MetadataTx {
   readonly organizations: OrganizationOps;
@@ -982,6 +1327,9 @@ class Ops implements MetadataTx {
   readonly attachments: AttachmentOps;
   readonly instanceProfiles: InstanceProfileOps;
   readonly sessions: SessionOps;
+  readonly groups: GroupOps;
+  readonly organizationalUnits: OrganizationalUnitOps;
+  readonly orgPolicies: OrgPolicyOps;
   readonly repositories: RepositoryOps;
   readonly images: ImageOps;
   readonly tags: TagOps;
@@ -1002,6 +1350,9 @@ class Ops implements MetadataTx {
     this.attachments = new Attachments(ctx);
     this.instanceProfiles = new InstanceProfiles(ctx);
     this.sessions = new Sessions(ctx);
+    this.groups = new Groups(ctx);
+    this.organizationalUnits = new OrganizationalUnits(ctx);
+    this.orgPolicies = new OrgPolicies(ctx);
     this.repositories = new MemoryRepositories(ctx);
     this.images = new MemoryImages(ctx);
     this.tags = new MemoryTags(ctx);

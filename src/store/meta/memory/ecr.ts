@@ -216,6 +216,16 @@ export class MemoryRepositories implements RepositoryOps {
     });
   }
 
+  listAll(opts?: ListOptions & { readonly withLifecyclePolicy?: boolean }): Promise<Page<Repository>> {
+    return this.c.run(({ ecr: s }) => {
+      const all = [...s.repos.values()]
+        .map((r) => r.repo)
+        .filter((r) => opts?.withLifecyclePolicy !== true || r.lifecyclePolicyText !== undefined)
+        .map(canonRepository);
+      return paginate(all, (r) => [r.accountId, r.region, r.name], opts, 'repository', 3);
+    });
+  }
+
   update(
     accountId: string,
     region: string,
@@ -240,6 +250,8 @@ export class MemoryRepositories implements RepositoryOps {
           tags: patch.tags,
         }),
         policyText: patch.policyText === null ? undefined : (patch.policyText ?? r.policyText),
+        policyPrincipals:
+          patch.policyPrincipals === null ? undefined : (patch.policyPrincipals ?? r.policyPrincipals),
         lifecyclePolicyText:
           patch.lifecyclePolicyText === null
             ? undefined
@@ -248,6 +260,14 @@ export class MemoryRepositories implements RepositoryOps {
           patch.lifecycleEvaluatedAt === null
             ? undefined
             : (patch.lifecycleEvaluatedAt ?? r.lifecycleEvaluatedAt),
+        lifecyclePreviewText:
+          patch.lifecyclePreviewText === null
+            ? undefined
+            : (patch.lifecyclePreviewText ?? r.lifecyclePreviewText),
+        lifecyclePreviewStartedAt:
+          patch.lifecyclePreviewStartedAt === null
+            ? undefined
+            : (patch.lifecyclePreviewStartedAt ?? r.lifecyclePreviewStartedAt),
         version: ++s.counters.change,
       });
       return canonRepository(row.repo);
@@ -513,6 +533,11 @@ export class MemoryBlobLinks implements BlobLinkOps {
       return false;
     });
   }
+
+  referencedAnywhereLocked(digest: string): Promise<boolean> {
+    // Calls and transactions of this driver already run one at a time under one lock.
+    return this.referencedAnywhere(digest);
+  }
 }
 
 export class MemoryUploads implements UploadOps {
@@ -751,6 +776,7 @@ export class MemoryRegistries implements RegistryOps {
         accountId,
         region,
         policyText: pick(patch.policyText, current?.policyText),
+        policyPrincipals: pick(patch.policyPrincipals, current?.policyPrincipals),
         replicationConfiguration: pick(patch.replicationConfiguration, current?.replicationConfiguration),
         scanningConfiguration: pick(patch.scanningConfiguration, current?.scanningConfiguration),
         pullThroughCacheRules: rules,

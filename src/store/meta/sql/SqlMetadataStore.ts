@@ -14,6 +14,7 @@ import {
   canonAccessKey,
   canonAccount,
   canonCreateAccountRequest,
+  canonGroup,
   canonInstanceProfile,
   canonManagedPolicy,
   canonOrganization,
@@ -34,6 +35,8 @@ import type {
   CreateAccountRequestOps,
   ImageOps,
   CreateAccountRequestPatch,
+  GroupOps,
+  GroupPatch,
   InlinePolicyOps,
   InstanceProfileOps,
   InstanceProfilePatch,
@@ -42,6 +45,8 @@ import type {
   MetadataStore,
   MetadataTx,
   OrganizationOps,
+  OrganizationalUnitOps,
+  OrgPolicyOps,
   RegistryOps,
   ReplicationOps,
   RepositoryOps,
@@ -62,6 +67,7 @@ import {
   type AccountStatus,
   type CreateAccountRequest,
   type CreateAccountState,
+  type Group,
   type InlinePolicy,
   type InstanceProfile,
   type ManagedPolicy,
@@ -85,10 +91,12 @@ import {
   exists,
   opt,
   pathStartsWith,
+  readBindings,
   readStrings,
   readTags,
   scoped,
   withSavepoint,
+  writeBindings,
   writeTags,
   type Db,
 } from './context.js';
@@ -102,11 +110,13 @@ import {
   SqlTags,
   SqlUploads,
 } from './ecr.js';
+import { SqlOrganizationalUnits, SqlOrgPolicies } from './organizations.js';
 import type {
   AccessKeysTable,
   AccountsTable,
   CreateAccountRequestsTable,
   Database,
+  IamGroupsTable,
   InstanceProfilesTable,
   ManagedPoliciesTable,
   OrganizationsTable,
@@ -175,6 +185,7 @@ function toRole(c: SqlCodec, r: Selectable<RolesTable>): Role {
     id: r.id,
     createdAt: c.readTime(r.created_at),
     assumeRolePolicyDocument: r.assume_role_policy_document,
+    trustPrincipals: readBindings(c, r.trust_principals),
     description: opt(r.description),
     maxSessionDuration: Number(r.max_session_duration),
     permissionsBoundaryArn: opt(r.permissions_boundary_arn),
@@ -309,10 +320,44 @@ async function mustRoleId(db: Db, accountId: string, name: string): Promise<stri
   return row.id;
 }
 
-function mustOwnerId(db: Db, ref: PrincipalRef): Promise<string> {
-  return ref.kind === 'user'
-    ? mustUserId(db, ref.accountId, ref.name)
-    : mustRoleId(db, ref.accountId, ref.name);
+async function findGroupRow(
+  db: Db,
+  accountId: string,
+  name: string,
+): Promise<Selectable<IamGroupsTable> | undefined> {
+  return db
+    .selectFrom('iam_groups')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('name_key', '=', nameKey(name))
+    .executeTakeFirst();
+}
+
+async function mustGroupRow(db: Db, accountId: string, name: string): Promise<Selectable<IamGroupsTable>> {
+  const row = await findGroupRow(db, accountId, name);
+  if (row === undefined) throw new NotFound('group', scoped(accountId, name));
+  return row;
+}
+
+function toGroup(c: SqlCodec, r: Selectable<IamGroupsTable>): Group {
+  return canonGroup({
+    accountId: r.account_id,
+    name: r.name,
+    path: r.path,
+    id: r.id,
+    createdAt: c.readTime(r.created_at),
+  });
+}
+
+async function mustOwnerId(db: Db, ref: PrincipalRef): Promise<string> {
+  switch (ref.kind) {
+    case 'user':
+      return mustUserId(db, ref.accountId, ref.name);
+    case 'role':
+      return mustRoleId(db, ref.accountId, ref.name);
+    case 'group':
+      return (await mustGroupRow(db, ref.accountId, ref.name)).id;
+  }
 }
 
 function keysQuery(db: Db) {
@@ -690,6 +735,9 @@ class Users implements UserOps {
         throw new Conflict('user', key, 'HasInlinePolicies');
       if (await ownsAny(db, 'policy_attachments', 'user', id))
         throw new Conflict('user', key, 'HasAttachedPolicies');
+      if (await exists(db.selectFrom('iam_group_members').select('user_id').where('user_id', '=', id))) {
+        throw new Conflict('user', key, 'InGroups');
+      }
       await db.deleteFrom('users').where('id', '=', id).execute();
     });
   }
@@ -728,6 +776,7 @@ class Roles implements RoleOps {
             path: r.path,
             created_at: c.time(r.createdAt),
             assume_role_policy_document: r.assumeRolePolicyDocument,
+            trust_principals: writeBindings(c, r.trustPrincipals),
             description: r.description ?? null,
             max_session_duration: r.maxSessionDuration,
             permissions_boundary_arn: r.permissionsBoundaryArn ?? null,
@@ -773,6 +822,8 @@ class Roles implements RoleOps {
       const values: Partial<RolesTable> = {};
       if (patch.assumeRolePolicyDocument !== undefined)
         values.assume_role_policy_document = patch.assumeRolePolicyDocument;
+      if (patch.trustPrincipals !== undefined)
+        values.trust_principals = writeBindings(c, patch.trustPrincipals ?? undefined);
       if (patch.description !== undefined) values.description = patch.description;
       if (patch.maxSessionDuration !== undefined) values.max_session_duration = patch.maxSessionDuration;
       if (patch.permissionsBoundaryArn !== undefined)
@@ -1267,10 +1318,14 @@ class Attachments implements AttachmentOps {
       .selectFrom('policy_attachments as a')
       .leftJoin('users as u', (j) => j.onRef('u.id', '=', 'a.owner_id').on('a.owner_kind', '=', 'user'))
       .leftJoin('roles as r', (j) => j.onRef('r.id', '=', 'a.owner_id').on('a.owner_kind', '=', 'role'))
+      .leftJoin('iam_groups as g', (j) => j.onRef('g.id', '=', 'a.owner_id').on('a.owner_kind', '=', 'group'))
       .select(['a.owner_kind', 'a.owner_id', 'u.account_id as user_account', 'u.name as user_name'])
       .select(['r.account_id as role_account', 'r.name as role_name'])
+      .select(['g.account_id as group_account', 'g.name as group_name'])
       .where('a.policy_arn', '=', policyArn)
-      .where((eb) => eb.or([eb('u.id', 'is not', null), eb('r.id', 'is not', null)]));
+      .where((eb) =>
+        eb.or([eb('u.id', 'is not', null), eb('r.id', 'is not', null), eb('g.id', 'is not', null)]),
+      );
     if (opts?.kind !== undefined) q = q.where('a.owner_kind', '=', opts.kind);
     if (after !== undefined) {
       const [kind, id] = after as [string, string];
@@ -1292,8 +1347,8 @@ class Attachments implements AttachmentOps {
       (r) => [r.owner_kind, r.owner_id],
       (r) => ({
         kind: r.owner_kind as PrincipalKind,
-        accountId: r.user_account ?? r.role_account ?? '',
-        name: r.user_name ?? r.role_name ?? '',
+        accountId: r.user_account ?? r.role_account ?? r.group_account ?? '',
+        name: r.user_name ?? r.role_name ?? r.group_name ?? '',
       }),
     );
   }
@@ -1563,6 +1618,170 @@ class Sessions implements SessionOps {
   }
 }
 
+class Groups implements GroupOps {
+  constructor(private readonly c: Ctx) {}
+  async create(g: Group): Promise<Group> {
+    const c = this.c.codec;
+    await this.c.atomic(async (db) => {
+      if (await exists(db.selectFrom('iam_groups').select('id').where('id', '=', g.id))) {
+        throw new AlreadyExists('group', g.id, 'id');
+      }
+      if ((await findGroupRow(db, g.accountId, g.name)) !== undefined) {
+        throw new AlreadyExists('group', scoped(g.accountId, g.name), 'name');
+      }
+      await this.c.insert('group', scoped(g.accountId, g.name), 'name', () =>
+        db
+          .insertInto('iam_groups')
+          .values({
+            id: g.id,
+            account_id: g.accountId,
+            name: g.name,
+            name_key: nameKey(g.name),
+            path: g.path,
+            created_at: c.time(g.createdAt),
+          })
+          .execute(),
+      );
+    });
+    return canonGroup(g);
+  }
+  async get(accountId: string, name: string): Promise<Group | undefined> {
+    const r = await findGroupRow(this.c.db(), accountId, name);
+    return r === undefined ? undefined : toGroup(this.c.codec, r);
+  }
+  async list(accountId: string, opts?: PathListOptions): Promise<Page<Group>> {
+    const after = afterKey(opts, 'group');
+    const size = pageSize(opts);
+    let q = this.c.db().selectFrom('iam_groups').selectAll().where('account_id', '=', accountId);
+    if (opts?.pathPrefix !== undefined) q = q.where(pathStartsWith('path', opts.pathPrefix));
+    if (after !== undefined) q = q.where('name_key', '>', after[0] as string);
+    const rows = await q
+      .orderBy('name_key')
+      .limit(size + 1)
+      .execute();
+    return pageFromRows(
+      rows,
+      size,
+      (r) => [r.name_key],
+      (r) => toGroup(this.c.codec, r),
+    );
+  }
+  async update(accountId: string, name: string, patch: GroupPatch): Promise<Group> {
+    return this.c.atomic(async (db) => {
+      const g = await mustGroupRow(db, accountId, name);
+      if (patch.name !== undefined) {
+        const other = await findGroupRow(db, accountId, patch.name);
+        if (other !== undefined && other.id !== g.id)
+          throw new AlreadyExists('group', scoped(accountId, patch.name), 'name');
+      }
+      const values: Partial<IamGroupsTable> = {};
+      if (patch.name !== undefined)
+        Object.assign(values, { name: patch.name, name_key: nameKey(patch.name) });
+      if (patch.path !== undefined) values.path = patch.path;
+      if (Object.keys(values).length > 0) {
+        await this.c.insert('group', scoped(accountId, patch.name ?? name), 'name', () =>
+          db.updateTable('iam_groups').set(values).where('id', '=', g.id).execute(),
+        );
+      }
+      const r = await db
+        .selectFrom('iam_groups')
+        .selectAll()
+        .where('id', '=', g.id)
+        .executeTakeFirstOrThrow();
+      return toGroup(this.c.codec, r);
+    });
+  }
+  async delete(accountId: string, name: string): Promise<void> {
+    await this.c.atomic(async (db) => {
+      const { id } = await mustGroupRow(db, accountId, name);
+      const key = scoped(accountId, name);
+      if (await exists(db.selectFrom('iam_group_members').select('user_id').where('group_id', '=', id))) {
+        throw new Conflict('group', key, 'HasMembers');
+      }
+      if (await ownsAny(db, 'inline_policies', 'group', id))
+        throw new Conflict('group', key, 'HasInlinePolicies');
+      if (await ownsAny(db, 'policy_attachments', 'group', id))
+        throw new Conflict('group', key, 'HasAttachedPolicies');
+      await db.deleteFrom('iam_groups').where('id', '=', id).execute();
+    });
+  }
+  async addUser(accountId: string, groupName: string, userName: string): Promise<void> {
+    await this.c.atomic(async (db) => {
+      const { id: groupId } = await mustGroupRow(db, accountId, groupName);
+      const userId = await mustUserId(db, accountId, userName);
+      const present = await exists(
+        db
+          .selectFrom('iam_group_members')
+          .select('user_id')
+          .where('group_id', '=', groupId)
+          .where('user_id', '=', userId),
+      );
+      if (!present)
+        await db.insertInto('iam_group_members').values({ group_id: groupId, user_id: userId }).execute();
+    });
+  }
+  async removeUser(accountId: string, groupName: string, userName: string): Promise<void> {
+    await this.c.atomic(async (db) => {
+      const { id: groupId } = await mustGroupRow(db, accountId, groupName);
+      const userId = await mustUserId(db, accountId, userName);
+      const res = await db
+        .deleteFrom('iam_group_members')
+        .where('group_id', '=', groupId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) {
+        throw new NotFound('groupMember', `${scoped(accountId, groupName)}/${userName}`);
+      }
+    });
+  }
+  async listUsers(accountId: string, groupName: string, opts?: ListOptions): Promise<Page<User>> {
+    const after = afterKey(opts, 'groupMember');
+    const size = pageSize(opts);
+    return this.c.atomic(async (db) => {
+      const { id: groupId } = await mustGroupRow(db, accountId, groupName);
+      let q = db
+        .selectFrom('iam_group_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .selectAll('u')
+        .where('m.group_id', '=', groupId);
+      if (after !== undefined) q = q.where('u.name_key', '>', after[0] as string);
+      const rows = await q
+        .orderBy('u.name_key')
+        .limit(size + 1)
+        .execute();
+      return pageFromRows(
+        rows,
+        size,
+        (r) => [r.name_key],
+        (r) => toUser(this.c.codec, r),
+      );
+    });
+  }
+  async listForUser(accountId: string, userName: string, opts?: ListOptions): Promise<Page<Group>> {
+    const after = afterKey(opts, 'group');
+    const size = pageSize(opts);
+    return this.c.atomic(async (db) => {
+      const userId = await mustUserId(db, accountId, userName);
+      let q = db
+        .selectFrom('iam_group_members as m')
+        .innerJoin('iam_groups as g', 'g.id', 'm.group_id')
+        .selectAll('g')
+        .where('m.user_id', '=', userId);
+      if (after !== undefined) q = q.where('g.name_key', '>', after[0] as string);
+      const rows = await q
+        .orderBy('g.name_key')
+        .limit(size + 1)
+        .execute();
+      return pageFromRows(
+        rows,
+        size,
+        (r) => [r.name_key],
+        (r) => toGroup(this.c.codec, r),
+      );
+    });
+  }
+}
+
 class Ops implements MetadataTx {
   readonly organizations: OrganizationOps;
   readonly accounts: AccountOps;
@@ -1575,6 +1794,9 @@ class Ops implements MetadataTx {
   readonly attachments: AttachmentOps;
   readonly instanceProfiles: InstanceProfileOps;
   readonly sessions: SessionOps;
+  readonly groups: GroupOps;
+  readonly organizationalUnits: OrganizationalUnitOps;
+  readonly orgPolicies: OrgPolicyOps;
   readonly repositories: RepositoryOps;
   readonly images: ImageOps;
   readonly tags: TagOps;
@@ -1595,6 +1817,9 @@ class Ops implements MetadataTx {
     this.attachments = new Attachments(ctx);
     this.instanceProfiles = new InstanceProfiles(ctx);
     this.sessions = new Sessions(ctx);
+    this.groups = new Groups(ctx);
+    this.organizationalUnits = new SqlOrganizationalUnits(ctx);
+    this.orgPolicies = new SqlOrgPolicies(ctx);
     this.repositories = new SqlRepositories(ctx);
     this.images = new SqlImages(ctx);
     this.tags = new SqlTags(ctx);

@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { AlreadyExists, type EntityKind, type UniqueField } from '../errors.js';
 import { decodeMarker, type ListOptions } from '../pagination.js';
-import type { Tag } from '../records.js';
+import type { PrincipalBindings, Tag } from '../records.js';
 import { assertNotInOwnTransaction, assertOpen, StoreMisuse, type TxScope } from '../txScope.js';
 import type { SqlCodec, SqlDialectAdapter } from './dialect.js';
 import type { Database, DbJson } from './schema.js';
@@ -117,6 +117,23 @@ export function readStrings(c: SqlCodec, v: DbJson): string[] {
     throw corrupt('string list');
   return parsed;
 }
+
+/** Principal bindings (ARN → unique id) from a nullable JSON column; `undefined` when none. */
+export function readBindings(c: SqlCodec, v: DbJson | null): PrincipalBindings | undefined {
+  if (v === null) return undefined;
+  const parsed = c.readJson(v);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw corrupt('principals');
+  const out: Record<string, string> = {};
+  for (const [arn, id] of Object.entries(parsed)) {
+    if (typeof id !== 'string') throw corrupt('principals');
+    out[arn] = id;
+  }
+  return out;
+}
+
+/** Principal bindings for a nullable JSON column: `null` when there are none. */
+export const writeBindings = (c: SqlCodec, b: PrincipalBindings | undefined): DbJson | null =>
+  b === undefined || Object.keys(b).length === 0 ? null : c.json(b);
 
 export const writeTags = (c: SqlCodec, tags: readonly Tag[]): DbJson =>
   c.json(tags.map((t) => ({ key: t.key, value: t.value })));

@@ -83,8 +83,10 @@ import {
   corrupt,
   exists,
   opt,
+  readBindings,
   readStrings,
   readTags,
+  writeBindings,
   writeTags,
   type Ctx,
   type Db,
@@ -179,9 +181,13 @@ function toRepository(c: SqlCodec, r: Selectable<RepositoriesTable>): Repository
     }),
     tags: readTags(c, r.tags),
     policyText: opt(r.policy_text),
+    policyPrincipals: readBindings(c, r.policy_principals),
     lifecyclePolicyText: opt(r.lifecycle_policy_text),
     lifecycleEvaluatedAt:
       r.lifecycle_evaluated_at === null ? undefined : c.readTime(r.lifecycle_evaluated_at),
+    lifecyclePreviewText: opt(r.lifecycle_preview_text),
+    lifecyclePreviewStartedAt:
+      r.lifecycle_preview_at === null ? undefined : c.readTime(r.lifecycle_preview_at),
     version: Number(r.version),
   });
 }
@@ -242,9 +248,13 @@ export class SqlRepositories implements RepositoryOps {
             kms_key: r.encryption.kmsKey ?? null,
             tags: writeTags(c, r.tags),
             policy_text: r.policyText ?? null,
+            policy_principals: writeBindings(c, r.policyPrincipals),
             lifecycle_policy_text: r.lifecyclePolicyText ?? null,
             lifecycle_evaluated_at:
               r.lifecycleEvaluatedAt === undefined ? null : c.time(r.lifecycleEvaluatedAt),
+            lifecycle_preview_text: r.lifecyclePreviewText ?? null,
+            lifecycle_preview_at:
+              r.lifecyclePreviewStartedAt === undefined ? null : c.time(r.lifecyclePreviewStartedAt),
             version,
           })
           .execute(),
@@ -288,6 +298,35 @@ export class SqlRepositories implements RepositoryOps {
     );
   }
 
+  async listAll(opts?: ListOptions & { readonly withLifecyclePolicy?: boolean }): Promise<Page<Repository>> {
+    const after = afterKey(opts, 'repository', 3);
+    const size = pageSize(opts);
+    let q = this.c.db().selectFrom('repositories').selectAll();
+    if (opts?.withLifecyclePolicy === true) q = q.where('lifecycle_policy_text', 'is not', null);
+    if (after !== undefined) {
+      const [a, r, n] = after as [string, string, string];
+      q = q.where((eb) =>
+        eb.or([
+          eb('account_id', '>', a),
+          eb.and([eb('account_id', '=', a), eb('region', '>', r)]),
+          eb.and([eb('account_id', '=', a), eb('region', '=', r), eb('name', '>', n)]),
+        ]),
+      );
+    }
+    const rows = await q
+      .orderBy('account_id')
+      .orderBy('region')
+      .orderBy('name')
+      .limit(size + 1)
+      .execute();
+    return pageFromRows(
+      rows,
+      size,
+      (r) => [r.account_id, r.region, r.name],
+      (r) => toRepository(this.c.codec, r),
+    );
+  }
+
   async update(
     accountId: string,
     region: string,
@@ -311,10 +350,18 @@ export class SqlRepositories implements RepositoryOps {
       if (patch.scanOnPush !== undefined) values.scan_on_push = c.bool(patch.scanOnPush);
       if (patch.tags !== undefined) values.tags = writeTags(c, patch.tags);
       if (patch.policyText !== undefined) values.policy_text = patch.policyText;
+      if (patch.policyPrincipals !== undefined)
+        values.policy_principals = writeBindings(c, patch.policyPrincipals ?? undefined);
       if (patch.lifecyclePolicyText !== undefined) values.lifecycle_policy_text = patch.lifecyclePolicyText;
       if (patch.lifecycleEvaluatedAt !== undefined) {
         values.lifecycle_evaluated_at =
           patch.lifecycleEvaluatedAt === null ? null : c.time(patch.lifecycleEvaluatedAt);
+      }
+      if (patch.lifecyclePreviewText !== undefined)
+        values.lifecycle_preview_text = patch.lifecyclePreviewText;
+      if (patch.lifecyclePreviewStartedAt !== undefined) {
+        values.lifecycle_preview_at =
+          patch.lifecyclePreviewStartedAt === null ? null : c.time(patch.lifecyclePreviewStartedAt);
       }
       await db.updateTable('repositories').set(values).where('id', '=', Number(row.id)).execute();
       const next = await findRepoRow(db, accountId, region, name);
@@ -951,6 +998,25 @@ export class SqlBlobLinks implements BlobLinkOps {
         (await exists(db.selectFrom('uploads').select('id').where('digest', '=', digest))),
     );
   }
+
+  async referencedAnywhereLocked(digest: string): Promise<boolean> {
+    return this.c.atomic(async (db) => {
+      // A write that changes nothing: SQLite takes its one write lock for the rest of the
+      // transaction, so no writer of this or another process commits until it ends.
+      await db
+        .updateTable('meta_counters')
+        .set({ value: sql<number>`value` })
+        .where('name', '=', 'change')
+        .execute();
+      return (
+        (await exists(db.selectFrom('repository_blobs').select('digest').where('digest', '=', digest))) ||
+        (await exists(
+          db.selectFrom('image_blobs').select('blob_digest').where('blob_digest', '=', digest),
+        )) ||
+        (await exists(db.selectFrom('uploads').select('id').where('digest', '=', digest)))
+      );
+    });
+  }
 }
 
 // ---- uploads -----------------------------------------------------------------------------------
@@ -1271,6 +1337,7 @@ function toRegistry(c: SqlCodec, r: Selectable<RegistriesTable>): Registry {
     accountId: r.account_id,
     region: r.region,
     policyText: opt(r.policy_text),
+    policyPrincipals: readBindings(c, r.policy_principals),
     replicationConfiguration:
       r.replication_configuration === null
         ? undefined
@@ -1336,6 +1403,7 @@ export class SqlRegistries implements RegistryOps {
       const scanning = pick(patch.scanningConfiguration, current?.scanningConfiguration);
       const values = {
         policy_text: pick(patch.policyText, current?.policyText) ?? null,
+        policy_principals: writeBindings(c, pick(patch.policyPrincipals, current?.policyPrincipals)),
         replication_configuration:
           replication === undefined ? null : c.json(canonReplicationConfiguration(replication)),
         scanning_configuration: scanning === undefined ? null : c.json(canonScanningConfiguration(scanning)),

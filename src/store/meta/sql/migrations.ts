@@ -55,6 +55,20 @@
  *
  * Children of a repository reference its internal id: deleting and re-creating a repository of
  * the same name can never resurrect old tags, links or uploads.
+ *
+ * Layout added by 0003_groups_scp (IAM groups; Organizations OUs and service control policies):
+ *
+ *   iam_groups              id PK (AGPA); UNIQUE (account_id, name_key). Inline policies and
+ *                           attachments of groups live in inline_policies / policy_attachments
+ *                           with owner_kind 'group'
+ *   iam_group_members       PK (group_id → iam_groups.id CASCADE, user_id → users.id); INDEX user_id
+ *                           (ListGroupsForUser, and every authorization of an IAM user)
+ *   org_units               id PK (ou-…); UNIQUE (parent_id, name_key); parent is the root or an OU
+ *   org_account_parents     account_id PK → accounts.id; parent_id (INDEX). No row: under the root
+ *   org_policies            id PK (p-…); UNIQUE (organization_id, name_key); type, description, content
+ *   org_policy_attachments  PK (policy_id, target_id); INDEX target_id. Not referencing org_policies:
+ *                           AWS managed policies (p-FullAWSAccess) are attached without a row
+ *   org_policy_types        PK (root_id, type): the policy types enabled on a root
  */
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { SqlDialectAdapter } from './dialect.js';
@@ -450,6 +464,102 @@ export function metadataMigrations(adapter: SqlDialectAdapter): Record<string, M
           .addColumn('updated_at', t.time, (c) => c.notNull())
           .addPrimaryKeyConstraint('registries_pk', ['account_id', 'region'])
           .execute();
+      },
+    },
+    '0003_groups_scp': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('iam_groups')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('path', t.key, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addUniqueConstraint('iam_groups_account_name', ['account_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('iam_group_members')
+          .addColumn('group_id', t.key, (c) => c.notNull().references('iam_groups.id').onDelete('cascade'))
+          .addColumn('user_id', t.key, (c) => c.notNull().references('users.id'))
+          .addPrimaryKeyConstraint('iam_group_members_pk', ['group_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createIndex('iam_group_members_user')
+          .on('iam_group_members')
+          .column('user_id')
+          .execute();
+
+        await db.schema
+          .createTable('org_units')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('organization_id', t.key, (c) => c.notNull())
+          .addColumn('parent_id', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addUniqueConstraint('org_units_parent_name', ['parent_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('org_account_parents')
+          .addColumn('account_id', t.key, (c) => c.primaryKey().references('accounts.id'))
+          .addColumn('parent_id', t.key, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('org_account_parents_parent')
+          .on('org_account_parents')
+          .column('parent_id')
+          .execute();
+
+        await db.schema
+          .createTable('org_policies')
+          .addColumn('id', t.key, (c) => c.primaryKey())
+          .addColumn('organization_id', t.key, (c) => c.notNull())
+          .addColumn('type', t.key, (c) => c.notNull())
+          .addColumn('name', t.text, (c) => c.notNull())
+          .addColumn('name_key', t.key, (c) => c.notNull())
+          .addColumn('description', t.text, (c) => c.notNull())
+          .addColumn('content', t.text, (c) => c.notNull())
+          .addUniqueConstraint('org_policies_org_name', ['organization_id', 'name_key'])
+          .execute();
+
+        await db.schema
+          .createTable('org_policy_attachments')
+          .addColumn('policy_id', t.key, (c) => c.notNull())
+          .addColumn('target_id', t.key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('org_policy_attachments_pk', ['policy_id', 'target_id'])
+          .execute();
+        await db.schema
+          .createIndex('org_policy_attachments_target')
+          .on('org_policy_attachments')
+          .column('target_id')
+          .execute();
+
+        await db.schema
+          .createTable('org_policy_types')
+          .addColumn('root_id', t.key, (c) => c.notNull())
+          .addColumn('type', t.key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('org_policy_types_pk', ['root_id', 'type'])
+          .execute();
+      },
+    },
+    '0004_principal_bindings': {
+      // The IAM users and roles a resource-based policy named when it was saved, with their unique
+      // ids (JSON object ARN → AIDA…/AROA…), as AWS binds them: a principal deleted and created
+      // again is not the one the policy names.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('roles').addColumn('trust_principals', t.json).execute();
+        await db.schema.alterTable('repositories').addColumn('policy_principals', t.json).execute();
+        await db.schema.alterTable('registries').addColumn('policy_principals', t.json).execute();
+      },
+    },
+    '0006_lifecycle_gc': {
+      // The last lifecycle policy preview of a repository (its policy text and start time), so
+      // that GetLifecyclePolicyPreview answers on any node and after a restart.
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('repositories').addColumn('lifecycle_preview_text', t.text).execute();
+        await db.schema.alterTable('repositories').addColumn('lifecycle_preview_at', t.time).execute();
       },
     },
   };

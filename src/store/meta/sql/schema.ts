@@ -73,6 +73,8 @@ export interface RolesTable {
   path: string;
   created_at: DbTime;
   assume_role_policy_document: string;
+  /** JSON object ARN → unique id (migration 0004); null when the trust policy names none. */
+  trust_principals: DbJson | null;
   description: string | null;
   max_session_duration: number;
   permissions_boundary_arn: string | null;
@@ -197,8 +199,13 @@ export interface RepositoriesTable {
   kms_key: string | null;
   tags: DbJson;
   policy_text: string | null;
+  /** JSON object ARN → unique id (migration 0004); null when the policy names none. */
+  policy_principals: DbJson | null;
   lifecycle_policy_text: string | null;
   lifecycle_evaluated_at: DbTime | null;
+  /** Added by 0006_lifecycle_gc. */
+  lifecycle_preview_text: string | null;
+  lifecycle_preview_at: DbTime | null;
   version: DbBigint;
 }
 
@@ -285,6 +292,8 @@ export interface RegistriesTable {
   account_id: string;
   region: string;
   policy_text: string | null;
+  /** JSON object ARN → unique id (migration 0004); null when the policy names none. */
+  policy_principals: DbJson | null;
   replication_configuration: DbJson | null;
   scanning_configuration: DbJson | null;
   pull_through_cache_rules: DbJson;
@@ -292,6 +301,62 @@ export interface RegistriesTable {
   account_settings: DbJson;
   version: DbBigint;
   updated_at: DbTime;
+}
+
+// ---- 0003_groups_scp --------------------------------------------------------------------------
+
+/** `iam_groups`. */
+export interface IamGroupsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  created_at: DbTime;
+}
+
+/** `iam_group_members`. */
+export interface IamGroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+/** `org_units`. */
+export interface OrgUnitsTable {
+  id: string;
+  organization_id: string;
+  parent_id: string;
+  name: string;
+  name_key: string;
+}
+
+/** `org_account_parents`. */
+export interface OrgAccountParentsTable {
+  account_id: string;
+  parent_id: string;
+}
+
+/** `org_policies`. */
+export interface OrgPoliciesTable {
+  id: string;
+  organization_id: string;
+  type: string;
+  name: string;
+  name_key: string;
+  description: string;
+  content: string;
+}
+
+/** `org_policy_attachments`. */
+export interface OrgPolicyAttachmentsTable {
+  policy_id: string;
+  target_id: string;
+}
+
+/** `org_policy_types`. */
+export interface OrgPolicyTypesTable {
+  root_id: string;
+  type: string;
 }
 
 /** Every table, for `Kysely<Database>`. */
@@ -319,4 +384,11 @@ export interface Database {
   uploads: UploadsTable;
   replication_jobs: ReplicationJobsTable;
   registries: RegistriesTable;
+  iam_groups: IamGroupsTable;
+  iam_group_members: IamGroupMembersTable;
+  org_units: OrgUnitsTable;
+  org_account_parents: OrgAccountParentsTable;
+  org_policies: OrgPoliciesTable;
+  org_policy_attachments: OrgPolicyAttachmentsTable;
+  org_policy_types: OrgPolicyTypesTable;
 }
