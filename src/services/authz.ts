@@ -10,15 +10,23 @@ import {
 } from '../iam/index.js';
 import { managedPolicy } from '../iam/data/managedPolicies.js';
 import type { MetadataTx } from '../store/meta/MetadataStore.js';
-import type { PrincipalRef } from '../store/meta/records.js';
+import type { PrincipalBindings, PrincipalRef } from '../store/meta/records.js';
+import { boundForCaller } from './bindings.js';
+import { StampedCache } from './ecr/readCache.js';
+import { orgPathOf, scpLevels } from './organizations/tree.js';
 import { AccessDeniedError, ServiceError } from './errors.js';
 import type { Clock } from './runtime.js';
+
+/** A store that may tell when its committed data changed (`MetadataStore.changeStamp`). */
+type StampedStore = MetadataTx & { changeStamp?(): string };
 
 /** A resource-based policy that takes part in a decision (a repository policy, a role's trust policy). */
 export interface ResourcePolicy {
   readonly id: string;
   readonly text: string;
   readonly kind: PolicyKind;
+  /** The users and roles the policy named when it was saved, bound to their unique ids. */
+  readonly principals?: PrincipalBindings;
 }
 
 /** Everything one access decision needs besides the caller's own policies, which the door gathers. */
@@ -46,8 +54,12 @@ export type DecisionListener = (req: AccessRequest, result: AuthzResult) => void
  * It gathers the caller's identity policies, permissions boundary and session policies from the
  * store, adds the global context keys (time from the injected clock, source IP, TLS, region,
  * token issue time), compiles through the shared {@link PolicyCache}, and asks the pure engine.
- * SCPs are not gathered yet: crossdock has no SCP management, which is AWS's default of
- * FullAWSAccess on every level.
+ * An IAM user's identity policies include those of every group it is in; a principal of a member
+ * account of an organization with SCPs enabled gets the SCPs of every level from the root through
+ * its OUs to its account (never the management account's). What is derived from several reads
+ * (a user's group policies, an account's SCP chain) is kept per store while its change stamp stays
+ * equal, so the registry's hot path pays one map lookup for it; a store inside a transaction (no
+ * stamp) is always read afresh.
  */
 export class Authorizer {
   constructor(
@@ -59,11 +71,34 @@ export class Authorizer {
     },
   ) {}
 
+  /** Derived reads kept per stamped store (the store itself, or its read-cached view). */
+  private readonly derived = new WeakMap<object, StampedCache>();
+
+  /** `load()`'s value, kept under `key` while the store's change stamp stays equal. */
+  private keep<T>(store: StampedStore, key: string, load: () => Promise<T>): Promise<T> {
+    const stampOf = store.changeStamp;
+    if (typeof stampOf !== 'function') return load();
+    let cache = this.derived.get(store);
+    if (cache === undefined) {
+      cache = new StampedCache(() => stampOf.call(store));
+      this.derived.set(store, cache);
+    }
+    return cache.read(key, load);
+  }
+
   /** Decides without throwing. */
   async check(req: AccessRequest, store: MetadataTx = this.deps.store): Promise<AuthzResult> {
     const policies = await this.callerPolicies(req.caller, store);
-    const resource = (req.resourcePolicies ?? []).map((p) => this.ref(p.id, p.text, p.kind));
-    const set: PolicySet = { ...policies, ...(req.resourcePolicies !== undefined && { resource }) };
+    const resource = (req.resourcePolicies ?? []).map((p) =>
+      this.ref(p.id, boundForCaller(p.text, p.principals, req.caller), p.kind),
+    );
+    const scp = await this.scps(req.caller, store);
+    const orgPath = await this.orgPath(req.caller, store);
+    const set: PolicySet = {
+      ...policies,
+      ...(scp !== undefined && { scp }),
+      ...(req.resourcePolicies !== undefined && { resource }),
+    };
     const result = evaluate({
       principal: req.caller.principal,
       action: req.action,
@@ -71,7 +106,11 @@ export class Authorizer {
       ...(req.resourceAccount !== undefined && { resourceAccount: req.resourceAccount }),
       ...(req.resourceTags !== undefined && { resourceTags: req.resourceTags }),
       ...(req.resourcePolicyRequired !== undefined && { resourcePolicyRequired: req.resourcePolicyRequired }),
-      context: { ...this.globalKeys(req.caller), ...req.context },
+      context: {
+        ...this.globalKeys(req.caller),
+        ...(orgPath !== undefined && { 'aws:PrincipalOrgPaths': [orgPath] }),
+        ...req.context,
+      },
       policies: set,
     });
     this.deps.onDecision?.(req, result);
@@ -131,6 +170,7 @@ export class Authorizer {
     for (const arn of await listAll((marker) => store.attachments.listForPrincipal(owner, { marker }))) {
       identity.push(this.ref(arn, await managedDocument(store, arn), 'identity'));
     }
+    if (owner.kind === 'user') identity.push(...(await this.groupPolicies(store, owner)));
     const out: { -readonly [K in keyof PolicySet]: PolicySet[K] } = { identity };
     if (boundaryArn !== undefined)
       out.boundary = this.ref(boundaryArn, await managedDocument(store, boundaryArn), 'boundary');
@@ -143,6 +183,41 @@ export class Authorizer {
       if (session.length > 0) out.session = session;
     }
     return out;
+  }
+
+  /** The SCP levels of the caller's account, or `undefined` where SCPs do not apply (kept while nothing changes). */
+  async scps(caller: Caller, store: StampedStore = this.deps.store): Promise<PolicyRef[][] | undefined> {
+    if (caller.account.organizationId === undefined) return undefined;
+    return this.keep(store, `scp:${caller.account.id}`, async () => {
+      const levels = await scpLevels(store, caller.account);
+      return levels?.map((level) => level.map((p) => this.ref(p.id, p.content, 'scp')));
+    });
+  }
+
+  /** `aws:PrincipalOrgPaths` of the caller's account (kept while nothing changes). */
+  private orgPath(caller: Caller, store: StampedStore): Promise<string | undefined> {
+    if (caller.account.organizationId === undefined) return Promise.resolve(undefined);
+    return this.keep(store, `orgpath:${caller.account.id}`, () => orgPathOf(store, caller.account));
+  }
+
+  /** The inline and attached policies of every group a user is in (kept while nothing changes). */
+  private groupPolicies(store: StampedStore, user: PrincipalRef): Promise<PolicyRef[]> {
+    return this.keep(store, `groups:${user.accountId}:${user.name.toLowerCase()}`, async () => {
+      const out: PolicyRef[] = [];
+      const groups = await listAll((marker) =>
+        store.groups.listForUser(user.accountId, user.name, { marker }),
+      );
+      for (const g of groups) {
+        const ref: PrincipalRef = { kind: 'group', accountId: g.accountId, name: g.name };
+        for (const p of await listAll((marker) => store.inlinePolicies.list(ref, { marker }))) {
+          out.push(this.ref(`group/${g.name}/${p.name}`, p.document, 'identity'));
+        }
+        for (const arn of await listAll((marker) => store.attachments.listForPrincipal(ref, { marker }))) {
+          out.push(this.ref(arn, await managedDocument(store, arn), 'identity'));
+        }
+      }
+      return out;
+    });
   }
 }
 

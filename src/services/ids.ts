@@ -11,13 +11,13 @@ function base32(random: Random, n: number): string {
 }
 
 /** Prefixes of IAM unique ids and access keys, as AWS issues them. */
-export type IdPrefix = 'AIDA' | 'AROA' | 'ANPA' | 'AIPA' | 'AKIA' | 'ASIA';
+export type IdPrefix = 'AIDA' | 'AROA' | 'AGPA' | 'ANPA' | 'AIPA' | 'AKIA' | 'ASIA';
 
 /** Makes the identifiers IAM, STS and Organizations hand out. */
 export class IdFactory {
   constructor(private readonly random: Random) {}
 
-  /** A 20-character IAM id: `AIDA…` (user), `AROA…` (role), `ANPA…` (policy), `AKIA…`/`ASIA…` (keys). */
+  /** A 20-character IAM id: `AIDA…` (user), `AROA…` (role), `AGPA…` (group), `ANPA…` (policy), `AKIA…`/`ASIA…` (keys). */
   iam(prefix: IdPrefix): string {
     return prefix + base32(this.random, 16);
   }
@@ -41,7 +41,7 @@ export class IdFactory {
   }
 
   /** Organizations ids: `o-` + 10, `r-` + 4, `car-` + 32 lowercase alphanumerics. */
-  org(prefix: 'o-' | 'r-' | 'car-' | 'ou-', length: number): string {
+  org(prefix: 'o-' | 'r-' | 'car-' | 'ou-' | 'p-', length: number): string {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
     const b = this.random.bytes(length);
     let s = prefix;

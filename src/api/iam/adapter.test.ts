@@ -146,7 +146,7 @@ describe('iamApi over the awsQuery codec', () => {
     const required = await call({ Action: 'GetRole' });
     assert.equal(required.status, 400);
     assert.match(required.body, /<Code>ValidationError<\/Code>/);
-    const unknown = await call({ Action: 'CreateGroup', GroupName: 'g' });
+    const unknown = await call({ Action: 'CreateLoginProfile', UserName: 'u', Password: 'p' });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body, /<Code>InvalidAction<\/Code>/);
   });

@@ -18,6 +18,8 @@
  *   (serverless/components#312); "This policy has more than one version. Before you delete a policy,
  *   you must delete the policy's versions. The default version is deleted with the policy."
  *   (boto3 transcripts); "Cannot delete the default version of a policy." (moto, matching AWS).
+ *   "Cannot delete entity, must remove users from group first." answers both DeleteGroup with members
+ *   and DeleteUser of a member (hashicorp/terraform#29147, mozilla-services/userplex#17).
  * - LimitExceeded: "Cannot exceed quota for AccessKeysPerUser: 2", "Cannot exceed quota for
  *   PoliciesPerRole: 10", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
  *   "Cannot exceed quota for PolicySize: 6144" (issue threads); "Maximum policy size of 10240 bytes
@@ -36,6 +38,10 @@ export const QUOTAS = {
   accessKeysPerUser: 2,
   policiesPerRole: 10,
   policiesPerUser: 10,
+  policiesPerGroup: 10,
+  groupsPerUser: 10,
+  groupsPerAccount: 300,
+  groupPolicySize: 5120,
   rolePolicySize: 10240,
   userPolicySize: 2048,
   policyVersions: 5,
@@ -53,6 +59,9 @@ export const iamErrors = {
     err('NoSuchEntity', `The role policy with name ${name} cannot be found.`),
   noSuchUserPolicy: (name: string) =>
     err('NoSuchEntity', `The user policy with name ${name} cannot be found.`),
+  noSuchGroup: (name: string) => err('NoSuchEntity', `The group with name ${name} cannot be found.`),
+  noSuchGroupPolicy: (name: string) =>
+    err('NoSuchEntity', `The group policy with name ${name} cannot be found.`),
   noSuchInstanceProfile: (name: string) => err('NoSuchEntity', `Instance Profile ${name} cannot be found.`),
   noSuchAccessKey: (id: string) => err('NoSuchEntity', `The Access Key with id ${id} cannot be found.`),
   notAttachable: (arn: string) => err('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`),
@@ -62,6 +71,7 @@ export const iamErrors = {
 
   userExists: (name: string) => err('EntityAlreadyExists', `User with name ${name} already exists.`),
   roleExists: (name: string) => err('EntityAlreadyExists', `Role with name ${name} already exists.`),
+  groupExists: (name: string) => err('EntityAlreadyExists', `Group with name ${name} already exists.`),
   instanceProfileExists: (name: string) =>
     err('EntityAlreadyExists', `Instance Profile ${name} already exists.`),
   policyExists: (name: string) =>
@@ -72,6 +82,7 @@ export const iamErrors = {
   mustDetachPolicies: () => err('DeleteConflict', 'Cannot delete entity, must detach all policies first.'),
   mustRemoveRoles: () =>
     err('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.'),
+  mustRemoveUsers: () => err('DeleteConflict', 'Cannot delete entity, must remove users from group first.'),
   mustDeleteAccessKeys: () => err('DeleteConflict', 'Cannot delete entity, must delete access keys first.'),
   policyAttached: () => err('DeleteConflict', 'Cannot delete a policy attached to entities.'),
   policyHasVersions: () =>
@@ -82,7 +93,7 @@ export const iamErrors = {
   defaultVersion: () => err('DeleteConflict', 'Cannot delete the default version of a policy.'),
 
   quota: (name: string, value: number) => err('LimitExceeded', `Cannot exceed quota for ${name}: ${value}`),
-  inlineSize: (kind: 'user' | 'role', name: string, max: number) =>
+  inlineSize: (kind: 'user' | 'role' | 'group', name: string, max: number) =>
     err('LimitExceeded', `Maximum policy size of ${max} bytes exceeded for ${kind} ${name}`),
   versionLimit: () =>
     err(

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { roleArn, userArn } from '../../auth/caller.js';
 import type { ManagedPolicy as AwsManagedPolicy } from '../../iam/data/managedPolicies.js';
 import type {
+  Group,
   InstanceProfile,
   ManagedPolicy,
   PolicyVersion,
@@ -15,6 +16,7 @@ import type {
   User,
 } from '../../store/meta/records.js';
 import type {
+  GroupOut,
   InstanceProfileOut,
   PermissionsBoundaryOut,
   PolicyOut,
@@ -27,6 +29,16 @@ import type {
 /** `arn:aws:iam::A:instance-profile/path/name`. */
 export function instanceProfileArn(p: Pick<InstanceProfile, 'accountId' | 'path' | 'name'>): string {
   return `arn:aws:iam::${p.accountId}:instance-profile${p.path}${p.name}`;
+}
+
+/** `arn:aws:iam::A:group/path/name`. */
+export function groupArn(g: Pick<Group, 'accountId' | 'path' | 'name'>): string {
+  return `arn:aws:iam::${g.accountId}:group${g.path}${g.name}`;
+}
+
+/** `Group` (CreateGroup, GetGroup, ListGroups, ListGroupsForUser). */
+export function groupOut(g: Group): GroupOut {
+  return { Path: g.path, GroupName: g.name, GroupId: g.id, Arn: groupArn(g), CreateDate: g.createdAt };
 }
 
 /** `arn:aws:iam::A:policy/path/name`. */

@@ -9,13 +9,17 @@ import { AlreadyExists, Conflict, InvalidMarker, NotFound, StoreError } from '..
 import type { MetadataTx } from '../../store/meta/MetadataStore.js';
 import { paginate, type Page } from '../../store/meta/pagination.js';
 import type {
+  Group,
   InstanceProfile,
   ManagedPolicy,
+  PrincipalBindings,
+  PrincipalKind,
   PrincipalRef,
   Role,
   Tag,
   User,
 } from '../../store/meta/records.js';
+import { bindPrincipals, presentBound } from '../bindings.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
 import { listAll } from '../authz.js';
 import type { ServiceDeps } from '../context.js';
@@ -24,6 +28,8 @@ import {
   awsPolicyOut,
   customerPolicyOut,
   encodeDocument,
+  groupArn,
+  groupOut,
   instanceProfileArn,
   instanceProfileOut,
   parseEntityArn,
@@ -39,10 +45,12 @@ import type {
   AccessKeyMetadataOut,
   AccessKeyOut,
   AttachedPolicyOut,
+  GroupOut,
   IamInputs,
   InstanceProfileOut,
   PageOut,
   Paging,
+  PolicyEntitiesOut,
   PolicyOut,
   PolicyVersionOut,
   RoleOut,
@@ -280,10 +288,12 @@ export class IamService {
   /**
    * Rejects a trust policy naming an IAM user or role that does not exist (in any account of this
    * server), as IAM does: `Invalid principal in policy: "AWS":"<arn>"`. Accounts, services,
-   * federated providers and session ARNs are accepted as written.
+   * federated providers and session ARNs are accepted as written. Answers the users and roles it
+   * names bound to their unique ids (`services/bindings.ts`), `null` when it names none.
    */
-  private async checkTrustPrincipals(text: string): Promise<void> {
+  private async checkTrustPrincipals(text: string): Promise<PrincipalBindings | null> {
     const doc = checkDocument(text, 'trust');
+    const named: string[] = [];
     for (const s of doc.statements) {
       const p = s.principal;
       if (p === undefined || p.kind !== 'map') continue;
@@ -299,8 +309,16 @@ export class IamService {
         if (!exists) {
           throw new ServiceError('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${value}"`);
         }
+        named.push(value);
       }
     }
+    return (await bindPrincipals(this.deps.store, named)) ?? null;
+  }
+
+  /** The role as IAM shows it: a trust policy principal deleted since it was set reads as its id. */
+  private async presented(role: Role): Promise<Role> {
+    const text = await presentBound(this.deps.store, role.assumeRolePolicyDocument, role.trustPrincipals);
+    return text === role.assumeRolePolicyDocument ? role : { ...role, assumeRolePolicyDocument: text };
   }
 
   /** A managed policy named by ARN, as attach/boundary operations accept it, or NoSuchEntity. */
@@ -480,7 +498,7 @@ export class IamService {
       },
     });
     this.checkBoundaryArn(input.PermissionsBoundary);
-    await this.checkTrustPrincipals(input.AssumeRolePolicyDocument);
+    const trustPrincipals = await this.checkTrustPrincipals(input.AssumeRolePolicyDocument);
     const role = await this.deps.store.transaction(async (tx) => {
       if (input.PermissionsBoundary !== undefined)
         await this.attachablePolicy(tx, account, input.PermissionsBoundary);
@@ -492,6 +510,7 @@ export class IamService {
         id: this.deps.ids.iam('AROA'),
         createdAt: this.now(),
         assumeRolePolicyDocument: input.AssumeRolePolicyDocument,
+        ...(trustPrincipals !== null && { trustPrincipals }),
         ...(input.Description !== undefined &&
           input.Description !== '' && { description: input.Description }),
         maxSessionDuration: input.MaxSessionDuration ?? MAX_SESSION_DEFAULT,
@@ -506,7 +525,7 @@ export class IamService {
   async getRole(caller: Caller, input: IamInputs['GetRole']): Promise<{ Role: RoleOut }> {
     validate().name(input.RoleName, 'roleName', 64).done();
     const { role } = await this.onRole(caller, 'iam:GetRole', input.RoleName);
-    return { Role: roleOut(role, 'get') };
+    return { Role: roleOut(await this.presented(role), 'get') };
   }
 
   /** ListRoles. */
@@ -525,11 +544,9 @@ export class IamService {
         ...pagingOpts(input),
       }),
     );
-    return listAnswer(
-      'Roles',
-      page.items.map((r) => roleOut(r, 'list')),
-      page,
-    );
+    const roles: RoleOut[] = [];
+    for (const r of page.items) roles.push(roleOut(await this.presented(r), 'list'));
+    return listAnswer('Roles', roles, page);
   }
 
   /** DeleteRole: refused while the role is in an instance profile or has policies. */
@@ -549,8 +566,11 @@ export class IamService {
   async updateAssumeRolePolicy(caller: Caller, input: IamInputs['UpdateAssumeRolePolicy']): Promise<void> {
     validate().name(input.RoleName, 'roleName', 64).document(input.PolicyDocument, 'policyDocument').done();
     const { account, role } = await this.onRole(caller, 'iam:UpdateAssumeRolePolicy', input.RoleName);
-    await this.checkTrustPrincipals(input.PolicyDocument);
-    await this.updateRoleRecord(account, role.name, { assumeRolePolicyDocument: input.PolicyDocument });
+    const trustPrincipals = await this.checkTrustPrincipals(input.PolicyDocument);
+    await this.updateRoleRecord(account, role.name, {
+      assumeRolePolicyDocument: input.PolicyDocument,
+      trustPrincipals,
+    });
   }
 
   /** UpdateRole: Description (empty clears it) and MaxSessionDuration (3600–43200 s). */
@@ -724,12 +744,13 @@ export class IamService {
   }
 
   private inlineInput(
-    kind: 'user' | 'role',
+    kind: PrincipalKind,
     input: { PolicyName: string; PolicyDocument?: string },
     name: string,
   ) {
     const v = validate();
     if (kind === 'user') v.string(name, 'userName', { min: 1, max: 128, pattern: '[\\w+=,.@-]+' });
+    else if (kind === 'group') v.name(name, 'groupName', 128);
     else v.name(name, 'roleName', 64);
     v.name(input.PolicyName, 'policyName', 128);
     if (input.PolicyDocument !== undefined) v.document(input.PolicyDocument, 'policyDocument');
@@ -1158,9 +1179,10 @@ export class IamService {
     }
   }
 
-  private attachInput(kind: 'user' | 'role', name: string, arn: string): void {
+  private attachInput(kind: PrincipalKind, name: string, arn: string): void {
     const v = validate();
     if (kind === 'user') v.string(name, 'userName', { min: 1, max: 128, pattern: '[\\w+=,.@-]+' });
+    else if (kind === 'group') v.name(name, 'groupName', 128);
     else v.name(name, 'roleName', 64);
     v.arn(arn, 'policyArn').done();
   }
@@ -1247,6 +1269,347 @@ export class IamService {
       .done();
     const { account, role } = await this.onRole(caller, 'iam:ListAttachedRolePolicies', input.RoleName);
     return this.listAttached({ kind: 'role', accountId: account, name: role.name }, input);
+  }
+
+  // ─── groups ──────────────────────────────────────────────────────────────────────────────────
+
+  private groupTarget(account: string, name: string, group: Group | undefined): Target {
+    return { arn: groupArn(group ?? { accountId: account, path: '/', name }), shown: `group ${name}` };
+  }
+
+  /** Authorizes an operation on an existing group, then requires the group to exist. */
+  private async onGroup(
+    caller: Caller,
+    action: string,
+    name: string,
+  ): Promise<{ account: string; group: Group }> {
+    const account = this.account(caller);
+    const group = await this.deps.store.groups.get(account, name);
+    await this.allow(caller, action, this.groupTarget(account, name, group));
+    if (group === undefined) throw E.noSuchGroup(name);
+    return { account, group };
+  }
+
+  private groupRef(account: string, group: Group): PrincipalRef {
+    return { kind: 'group', accountId: account, name: group.name };
+  }
+
+  /** CreateGroup (at most 300 groups per account). */
+  async createGroup(caller: Caller, input: IamInputs['CreateGroup']): Promise<{ Group: GroupOut }> {
+    const account = this.account(caller);
+    const path = input.Path ?? '/';
+    validate()
+      .string(input.Path, 'path', { min: 1, max: 512, pattern: PATH_PATTERN })
+      .name(input.GroupName, 'groupName', 128)
+      .done();
+    await this.allow(caller, 'iam:CreateGroup', {
+      arn: groupArn({ accountId: account, path, name: input.GroupName }),
+    });
+    const group = await this.deps.store.transaction(async (tx) => {
+      if ((await tx.groups.get(account, input.GroupName)) !== undefined) throw E.groupExists(input.GroupName);
+      const existing = await tx.groups.list(account, { maxItems: QUOTAS.groupsPerAccount });
+      if (existing.marker !== undefined || existing.items.length >= QUOTAS.groupsPerAccount) {
+        throw E.quota('GroupsPerAccount', QUOTAS.groupsPerAccount);
+      }
+      return tx.groups.create({
+        accountId: account,
+        name: input.GroupName,
+        path,
+        id: this.deps.ids.iam('AGPA'),
+        createdAt: this.now(),
+      });
+    });
+    return { Group: groupOut(group) };
+  }
+
+  /** GetGroup: the group and a page of its users. */
+  async getGroup(
+    caller: Caller,
+    input: IamInputs['GetGroup'],
+  ): Promise<{ Group: GroupOut; Users: UserOut[] } & PageOut> {
+    validate().name(input.GroupName, 'groupName', 128).paging(input).done();
+    const { account, group } = await this.onGroup(caller, 'iam:GetGroup', input.GroupName);
+    const page = await this.paged(() =>
+      this.deps.store.groups.listUsers(account, group.name, pagingOpts(input)),
+    );
+    return { Group: groupOut(group), Users: page.items.map((u) => userOut(u, 'list')), ...pageOut(page) };
+  }
+
+  /** ListGroups. */
+  async listGroups(
+    caller: Caller,
+    input: IamInputs['ListGroups'],
+  ): Promise<{ Groups: GroupOut[] } & PageOut> {
+    const account = this.account(caller);
+    validate()
+      .string(input.PathPrefix, 'pathPrefix', { min: 1, max: 512, pattern: PATH_PREFIX_PATTERN })
+      .paging(input)
+      .done();
+    await this.allow(caller, 'iam:ListGroups', {
+      arn: `arn:aws:iam::${account}:group${input.PathPrefix ?? '/'}`,
+    });
+    const page = await this.paged(() =>
+      this.deps.store.groups.list(account, {
+        ...(input.PathPrefix !== undefined && { pathPrefix: input.PathPrefix }),
+        ...pagingOpts(input),
+      }),
+    );
+    return listAnswer('Groups', page.items.map(groupOut), page);
+  }
+
+  /** UpdateGroup: a new name and/or path; the caller needs iam:UpdateGroup on the old and the new ARN. */
+  async updateGroup(caller: Caller, input: IamInputs['UpdateGroup']): Promise<void> {
+    validate()
+      .name(input.GroupName, 'groupName', 128)
+      .string(input.NewPath, 'newPath', { min: 1, max: 512, pattern: PATH_PATTERN })
+      .name(input.NewGroupName, 'newGroupName', 128)
+      .done();
+    const { account, group } = await this.onGroup(caller, 'iam:UpdateGroup', input.GroupName);
+    const next = {
+      accountId: account,
+      path: input.NewPath ?? group.path,
+      name: input.NewGroupName ?? group.name,
+    };
+    await this.allow(caller, 'iam:UpdateGroup', { arn: groupArn(next), shown: `group ${next.name}` });
+    await this.deps.store.transaction(async (tx) => {
+      if (input.NewGroupName !== undefined) {
+        const other = await tx.groups.get(account, input.NewGroupName);
+        if (other !== undefined && other.id !== group.id) throw E.groupExists(input.NewGroupName);
+      }
+      try {
+        await tx.groups.update(account, group.name, {
+          ...(input.NewGroupName !== undefined && { name: input.NewGroupName }),
+          ...(input.NewPath !== undefined && { path: input.NewPath }),
+        });
+      } catch (e) {
+        throw this.storeError(e, { group: input.GroupName });
+      }
+    });
+  }
+
+  /** DeleteGroup: refused while it has members, inline or attached policies. */
+  async deleteGroup(caller: Caller, input: IamInputs['DeleteGroup']): Promise<void> {
+    validate().name(input.GroupName, 'groupName', 128).done();
+    const { account, group } = await this.onGroup(caller, 'iam:DeleteGroup', input.GroupName);
+    try {
+      await this.deps.store.groups.delete(account, group.name);
+    } catch (e) {
+      throw this.storeError(e, { group: input.GroupName });
+    }
+  }
+
+  /** AddUserToGroup (a user is in at most 10 groups); adding a member again changes nothing. */
+  async addUserToGroup(caller: Caller, input: IamInputs['AddUserToGroup']): Promise<void> {
+    validate()
+      .name(input.GroupName, 'groupName', 128)
+      .string(input.UserName, 'userName', { min: 1, max: 128, pattern: '[\\w+=,.@-]+' })
+      .done();
+    const { account, group } = await this.onGroup(caller, 'iam:AddUserToGroup', input.GroupName);
+    await this.deps.store.transaction(async (tx) => {
+      const user = await this.mustUser(tx, account, input.UserName);
+      const groups = await listAll((m) => tx.groups.listForUser(account, user.name, { marker: m }));
+      if (groups.some((g) => g.id === group.id)) return;
+      if (groups.length >= QUOTAS.groupsPerUser) throw E.quota('GroupsPerUser', QUOTAS.groupsPerUser);
+      try {
+        await tx.groups.addUser(account, group.name, user.name);
+      } catch (e) {
+        throw this.storeError(e, { group: input.GroupName, user: input.UserName });
+      }
+    });
+  }
+
+  /**
+   * RemoveUserFromGroup: the group and the user must exist; removing a user that is not a member
+   * succeeds without change, as IAM answers (observed with the CLI, cloud-custodian#4730).
+   */
+  async removeUserFromGroup(caller: Caller, input: IamInputs['RemoveUserFromGroup']): Promise<void> {
+    validate()
+      .name(input.GroupName, 'groupName', 128)
+      .string(input.UserName, 'userName', { min: 1, max: 128, pattern: '[\\w+=,.@-]+' })
+      .done();
+    const { account, group } = await this.onGroup(caller, 'iam:RemoveUserFromGroup', input.GroupName);
+    try {
+      await this.deps.store.groups.removeUser(account, group.name, input.UserName);
+    } catch (e) {
+      if (e instanceof NotFound && e.entity === 'groupMember') return;
+      throw this.storeError(e, { group: input.GroupName, user: input.UserName });
+    }
+  }
+
+  /** ListGroupsForUser (authorized on the user). */
+  async listGroupsForUser(
+    caller: Caller,
+    input: IamInputs['ListGroupsForUser'],
+  ): Promise<{ Groups: GroupOut[] } & PageOut> {
+    validate()
+      .string(input.UserName, 'userName', { min: 1, max: 128, pattern: '[\\w+=,.@-]+' })
+      .paging(input)
+      .done();
+    const { account, user } = await this.onUser(caller, 'iam:ListGroupsForUser', input.UserName);
+    const page = await this.paged(() =>
+      this.deps.store.groups.listForUser(account, user.name, pagingOpts(input)),
+    );
+    return listAnswer('Groups', page.items.map(groupOut), page);
+  }
+
+  /** PutGroupPolicy (aggregate 5,120 characters per group). */
+  async putGroupPolicy(caller: Caller, input: IamInputs['PutGroupPolicy']): Promise<void> {
+    this.inlineInput('group', input, input.GroupName);
+    const { account, group } = await this.onGroup(caller, 'iam:PutGroupPolicy', input.GroupName);
+    await this.putInline(
+      this.groupRef(account, group),
+      input.PolicyName,
+      input.PolicyDocument,
+      QUOTAS.groupPolicySize,
+    );
+  }
+
+  /** GetGroupPolicy; the document URL-encoded. */
+  async getGroupPolicy(
+    caller: Caller,
+    input: IamInputs['GetGroupPolicy'],
+  ): Promise<{ GroupName: string; PolicyName: string; PolicyDocument: string }> {
+    this.inlineInput('group', input, input.GroupName);
+    const { account, group } = await this.onGroup(caller, 'iam:GetGroupPolicy', input.GroupName);
+    const p = await this.deps.store.inlinePolicies.get(this.groupRef(account, group), input.PolicyName);
+    if (p === undefined) throw E.noSuchGroupPolicy(input.PolicyName);
+    return { GroupName: group.name, PolicyName: p.name, PolicyDocument: encodeDocument(p.document) };
+  }
+
+  /** DeleteGroupPolicy. */
+  async deleteGroupPolicy(caller: Caller, input: IamInputs['DeleteGroupPolicy']): Promise<void> {
+    this.inlineInput('group', input, input.GroupName);
+    const { account, group } = await this.onGroup(caller, 'iam:DeleteGroupPolicy', input.GroupName);
+    try {
+      await this.deps.store.inlinePolicies.delete(this.groupRef(account, group), input.PolicyName);
+    } catch (e) {
+      if (e instanceof NotFound && e.entity === 'inlinePolicy') throw E.noSuchGroupPolicy(input.PolicyName);
+      throw this.storeError(e, { group: input.GroupName });
+    }
+  }
+
+  /** ListGroupPolicies. */
+  async listGroupPolicies(
+    caller: Caller,
+    input: IamInputs['ListGroupPolicies'],
+  ): Promise<{ PolicyNames: string[] } & PageOut> {
+    validate().name(input.GroupName, 'groupName', 128).paging(input).done();
+    const { account, group } = await this.onGroup(caller, 'iam:ListGroupPolicies', input.GroupName);
+    const page = await this.paged(() =>
+      this.deps.store.inlinePolicies.list(this.groupRef(account, group), pagingOpts(input)),
+    );
+    return listAnswer(
+      'PolicyNames',
+      page.items.map((p) => p.name),
+      page,
+    );
+  }
+
+  /** AttachGroupPolicy (at most 10 managed policies per group). */
+  async attachGroupPolicy(caller: Caller, input: IamInputs['AttachGroupPolicy']): Promise<void> {
+    this.attachInput('group', input.GroupName, input.PolicyArn);
+    const account = this.account(caller);
+    const found = await this.deps.store.groups.get(account, input.GroupName);
+    await this.allow(caller, 'iam:AttachGroupPolicy', {
+      ...this.groupTarget(account, input.GroupName, found),
+      context: { 'iam:PolicyARN': input.PolicyArn },
+    });
+    if (found === undefined) throw E.noSuchGroup(input.GroupName);
+    await this.attach(this.groupRef(account, found), input.PolicyArn, {
+      name: 'PoliciesPerGroup',
+      max: QUOTAS.policiesPerGroup,
+    });
+  }
+
+  /** DetachGroupPolicy. */
+  async detachGroupPolicy(caller: Caller, input: IamInputs['DetachGroupPolicy']): Promise<void> {
+    this.attachInput('group', input.GroupName, input.PolicyArn);
+    const account = this.account(caller);
+    const found = await this.deps.store.groups.get(account, input.GroupName);
+    await this.allow(caller, 'iam:DetachGroupPolicy', {
+      ...this.groupTarget(account, input.GroupName, found),
+      context: { 'iam:PolicyARN': input.PolicyArn },
+    });
+    if (found === undefined) throw E.noSuchGroup(input.GroupName);
+    await this.detach(this.groupRef(account, found), input.PolicyArn);
+  }
+
+  /** ListAttachedGroupPolicies. */
+  async listAttachedGroupPolicies(
+    caller: Caller,
+    input: IamInputs['ListAttachedGroupPolicies'],
+  ): Promise<{ AttachedPolicies: AttachedPolicyOut[] } & PageOut> {
+    validate()
+      .name(input.GroupName, 'groupName', 128)
+      .string(input.PathPrefix, 'pathPrefix', { min: 1, max: 512, pattern: POLICY_PATH_PATTERN })
+      .paging(input)
+      .done();
+    const { account, group } = await this.onGroup(caller, 'iam:ListAttachedGroupPolicies', input.GroupName);
+    return this.listAttached(this.groupRef(account, group), input);
+  }
+
+  /**
+   * ListEntitiesForPolicy: the groups, users and roles of the caller's account a managed policy is
+   * attached to (EntityFilter User, Role, Group; PathPrefix on the entities' paths).
+   */
+  async listEntitiesForPolicy(
+    caller: Caller,
+    input: IamInputs['ListEntitiesForPolicy'],
+  ): Promise<PolicyEntitiesOut & PageOut> {
+    const account = this.account(caller);
+    validate()
+      .arn(input.PolicyArn, 'policyArn')
+      .string(input.EntityFilter, 'entityFilter', {
+        enum: ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'],
+      })
+      .string(input.PathPrefix, 'pathPrefix', { min: 1, max: 512, pattern: PATH_PREFIX_PATTERN })
+      .string(input.PolicyUsageFilter, 'policyUsageFilter', {
+        enum: ['PermissionsPolicy', 'PermissionsBoundary'],
+      })
+      .paging(input)
+      .done();
+    const aws = input.PolicyArn.startsWith('arn:aws:iam::aws:policy/');
+    const found = aws ? undefined : await this.lookupCustomer(account, input.PolicyArn);
+    await this.allow(caller, 'iam:ListEntitiesForPolicy', this.policyTarget(input.PolicyArn, found?.tags));
+    if (aws ? managedPolicy(input.PolicyArn) === undefined : found === undefined) {
+      throw E.noSuchPolicy(input.PolicyArn);
+    }
+    const kinds: Record<string, PrincipalKind> = { User: 'user', Role: 'role', Group: 'group' };
+    const kind = input.EntityFilter === undefined ? undefined : kinds[input.EntityFilter];
+    const refs =
+      input.PolicyUsageFilter === 'PermissionsBoundary' ||
+      (input.EntityFilter !== undefined && kind === undefined)
+        ? []
+        : await listAll((m) =>
+            this.deps.store.attachments.listForPolicy(input.PolicyArn, {
+              marker: m,
+              maxItems: 1000,
+              ...(kind !== undefined && { kind }),
+            }),
+          );
+    const entities: { kind: PrincipalKind; name: string; id: string }[] = [];
+    for (const r of refs) {
+      if (r.accountId !== account) continue;
+      const e =
+        r.kind === 'user'
+          ? await this.deps.store.users.get(account, r.name)
+          : r.kind === 'role'
+            ? await this.deps.store.roles.get(account, r.name)
+            : await this.deps.store.groups.get(account, r.name);
+      if (e === undefined || (input.PathPrefix !== undefined && !e.path.startsWith(input.PathPrefix)))
+        continue;
+      entities.push({ kind: r.kind, name: e.name, id: e.id });
+    }
+    const page = await this.paged(async () =>
+      paginate(entities, (x) => [x.kind, x.name.toLowerCase()], pagingOpts(input), 'policyAttachment', 2),
+    );
+    const of = (k: PrincipalKind) => page.items.filter((x) => x.kind === k);
+    return {
+      PolicyGroups: of('group').map((x) => ({ GroupName: x.name, GroupId: x.id })),
+      PolicyUsers: of('user').map((x) => ({ UserName: x.name, UserId: x.id })),
+      PolicyRoles: of('role').map((x) => ({ RoleName: x.name, RoleId: x.id })),
+      ...pageOut(page),
+    };
   }
 
   // ─── tags ────────────────────────────────────────────────────────────────────────────────────
@@ -1660,7 +2023,7 @@ export class IamService {
   /** Maps a store error to IAM's, given what the operation was addressing. */
   private storeError(
     e: unknown,
-    about: { user?: string; role?: string; policy?: string; instanceProfile?: string },
+    about: { user?: string; role?: string; group?: string; policy?: string; instanceProfile?: string },
   ): unknown {
     if (!(e instanceof StoreError)) return e;
     if (e instanceof Conflict) {
@@ -1671,6 +2034,9 @@ export class IamService {
           return E.mustDeletePolicies();
         case 'HasAttachedPolicies':
           return E.mustDetachPolicies();
+        case 'InGroups':
+        case 'HasMembers':
+          return E.mustRemoveUsers();
         case 'InInstanceProfiles':
         case 'HasRoles':
           return E.mustRemoveRoles();
@@ -1687,6 +2053,7 @@ export class IamService {
     if (e instanceof NotFound) {
       if (e.entity === 'user' && about.user !== undefined) return E.noSuchUser(about.user);
       if (e.entity === 'role' && about.role !== undefined) return E.noSuchRole(about.role);
+      if (e.entity === 'group' && about.group !== undefined) return E.noSuchGroup(about.group);
       if (e.entity === 'managedPolicy' && about.policy !== undefined) return E.noSuchPolicy(about.policy);
       if (e.entity === 'instanceProfile' && about.instanceProfile !== undefined) {
         return E.noSuchInstanceProfile(about.instanceProfile);

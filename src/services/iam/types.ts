@@ -41,6 +41,22 @@ export interface UserOut {
   readonly Tags?: TagInput[];
 }
 
+/** `Group`. */
+export interface GroupOut {
+  readonly Path: string;
+  readonly GroupName: string;
+  readonly GroupId: string;
+  readonly Arn: string;
+  readonly CreateDate: Date;
+}
+
+/** ListEntitiesForPolicy's `PolicyGroups`, `PolicyUsers` and `PolicyRoles` members. */
+export interface PolicyEntitiesOut {
+  readonly PolicyGroups: { readonly GroupName: string; readonly GroupId: string }[];
+  readonly PolicyUsers: { readonly UserName: string; readonly UserId: string }[];
+  readonly PolicyRoles: { readonly RoleName: string; readonly RoleId: string }[];
+}
+
 /** `RoleLastUsed`. */
 export interface RoleLastUsedOut {
   readonly LastUsedDate?: Date;
@@ -198,6 +214,27 @@ export interface IamInputs {
   PutUserPermissionsBoundary: { UserName: string; PermissionsBoundary: string };
   DeleteRolePermissionsBoundary: { RoleName: string };
   DeleteUserPermissionsBoundary: { UserName: string };
+  CreateGroup: { Path?: string; GroupName: string };
+  GetGroup: Paging & { GroupName: string };
+  ListGroups: Paging & { PathPrefix?: string };
+  UpdateGroup: { GroupName: string; NewPath?: string; NewGroupName?: string };
+  DeleteGroup: { GroupName: string };
+  AddUserToGroup: { GroupName: string; UserName: string };
+  RemoveUserFromGroup: { GroupName: string; UserName: string };
+  ListGroupsForUser: Paging & { UserName: string };
+  PutGroupPolicy: { GroupName: string; PolicyName: string; PolicyDocument: string };
+  GetGroupPolicy: { GroupName: string; PolicyName: string };
+  DeleteGroupPolicy: { GroupName: string; PolicyName: string };
+  ListGroupPolicies: Paging & { GroupName: string };
+  AttachGroupPolicy: { GroupName: string; PolicyArn: string };
+  DetachGroupPolicy: { GroupName: string; PolicyArn: string };
+  ListAttachedGroupPolicies: Paging & { GroupName: string; PathPrefix?: string };
+  ListEntitiesForPolicy: Paging & {
+    PolicyArn: string;
+    EntityFilter?: string;
+    PathPrefix?: string;
+    PolicyUsageFilter?: string;
+  };
   CreateAccountAlias: { AccountAlias: string };
   ListAccountAliases: Paging;
   DeleteAccountAlias: { AccountAlias: string };

@@ -6,6 +6,7 @@ import type { Account, CreateAccountRequest, Organization } from '../../store/me
 import { AlreadyExists } from '../../store/meta/errors.js';
 import type { ServiceDeps } from '../context.js';
 import { ServiceError } from '../errors.js';
+import { OrganizationTreeService } from './tree.js';
 
 /** A root access key as crossdock hands it out (DESIGN.md: management-credentials.json, `accounts create`). */
 export interface RootCredentials {
@@ -43,9 +44,15 @@ export const orgArns = {
  * created on first start, member accounts created with CreateAccount (each with the
  * OrganizationAccountAccessRole trusted by the management account, as AWS creates it), and the
  * read operations. `aws:PrincipalOrgID` reaches the engine through the account's organization.
+ * The tree (OUs, account placement) and service control policies are in {@link tree}.
  */
 export class OrganizationsService {
-  constructor(private readonly deps: ServiceDeps) {}
+  /** Organizational units and service control policies (`tree.ts`). */
+  readonly tree: OrganizationTreeService;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.tree = new OrganizationTreeService(deps);
+  }
 
   /**
    * First start: creates the organization, its management account and that account's root access
@@ -133,6 +140,7 @@ export class OrganizationsService {
         throw e;
       }
       await this.createAccessRole(tx, accountId, org.managementAccountId, input.RoleName ?? ACCESS_ROLE, now);
+      await this.tree.onAccountJoined(tx, org, accountId);
       const status = await tx.createAccountRequests.create({
         id: ids.org('car-', 32),
         organizationId: org.id,
