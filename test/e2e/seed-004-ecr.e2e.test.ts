@@ -268,45 +268,56 @@ skopeo copy --insecure-policy --dest-tls-verify=false oci:${build2.dir}:v2 docke
       assert.equal(await layoutDigest(sh.pulled('task-deny'), 'v1'), image.manifestDigest);
     });
 
-    test(
-      'ecs-task-role deleted and created again (a stack replacement) is not the role the policy named',
-      {
-        todo: 'crossdock matches policy principals by ARN; AWS binds them to the unique id (AROA…) when saved',
-      },
-      async () => {
-        await setPolicy('ecs.json', 'the ECS policy again, naming ecs-task-role');
-        await sh.ok(
-          `aws iam detach-role-policy --role-name ecs-task-role --policy-arn ${POWER_USER}
+    test('ecs-task-role deleted and created again (a stack replacement) is not the role the policy named', async () => {
+      await setPolicy('ecs.json', 'the ECS policy again, naming ecs-task-role');
+      const oldId = await sh.ok(
+        `aws iam get-role --role-name ecs-task-role --query Role.RoleId --output text`,
+        env.B,
+      );
+      await sh.ok(
+        `aws iam detach-role-policy --role-name ecs-task-role --policy-arn ${POWER_USER}
 aws iam delete-role --role-name ecs-task-role
 aws iam create-role --role-name ecs-task-role --assume-role-policy-document file://trust-ecs.json --query Role.RoleId --output text
 aws iam attach-role-policy --role-name ecs-task-role --policy-arn ${POWER_USER}`,
-          env.B,
-          { note: 'production replaces ecs-task-role' },
-        );
-        const task = await startInstanceProfile(
-          {
-            endpoint: t.endpoint,
-            roleArn: `arn:aws:iam::${B}:role/ecs-task-role`,
-            port: 0,
-            host: '127.0.0.1',
-            ecs: true,
+        env.B,
+        { note: 'production replaces ecs-task-role' },
+      );
+      const task = await startInstanceProfile(
+        {
+          endpoint: t.endpoint,
+          roleArn: `arn:aws:iam::${B}:role/ecs-task-role`,
+          port: 0,
+          host: '127.0.0.1',
+          ecs: true,
+        },
+        {
+          credentials: {
+            accessKeyId: env.B.AWS_ACCESS_KEY_ID!,
+            secretAccessKey: env.B.AWS_SECRET_ACCESS_KEY!,
           },
-          {
-            credentials: {
-              accessKeyId: env.B.AWS_ACCESS_KEY_ID!,
-              secretAccessKey: env.B.AWS_SECRET_ACCESS_KEY!,
-            },
-            region: 'us-east-1',
-          },
-        );
-        tasks.push(task);
-        const r = await pullV1(
-          await sh.identity('task2', { AWS_CONTAINER_CREDENTIALS_FULL_URI: task.url }),
-          'task2',
-        );
-        assert.notEqual(r.code, 0, 'the new ecs-task-role pulled through a grant to the old one');
-        assert.match(r.stderr, deniedRe(taskSession('ecs-task-role'), 'ecr:BatchGetImage', 'no-resource'));
-      },
-    );
+          region: 'us-east-1',
+        },
+      );
+      tasks.push(task);
+      const r = await pullV1(
+        await sh.identity('task2', { AWS_CONTAINER_CREDENTIALS_FULL_URI: task.url }),
+        'task2',
+      );
+      assert.notEqual(r.code, 0, 'the new ecs-task-role pulled through a grant to the old one');
+      assert.match(r.stderr, deniedRe(taskSession('ecs-task-role'), 'ecr:BatchGetImage', 'no-resource'));
+      const shown = await sh.ok(
+        `aws ecr get-repository-policy --repository-name my-ecr-repository --query policyText --output text`,
+        env.A,
+        { note: 'the policy names the replaced role by its old unique id, as AWS shows it' },
+      );
+      assert.ok(shown.includes(`"${oldId.trim()}"`), shown);
+      assert.ok(!shown.includes(`arn:aws:iam::${B}:role/ecs-task-role"`), shown);
+      await setPolicy('ecs.json', 'the ECS policy saved again binds the new ecs-task-role');
+      const again = await pullV1(
+        await sh.identity('task3', { AWS_CONTAINER_CREDENTIALS_FULL_URI: task.url }),
+        'task3',
+      );
+      assert.equal(again.code, 0, again.stderr);
+    });
   },
 );

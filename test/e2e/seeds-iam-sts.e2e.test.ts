@@ -382,4 +382,76 @@ describe('seed 002: ECS-AssumeRole-MIQDevOps trusted by B root, B instance role 
       ),
     );
   });
+
+  test('a user the trust policy names, deleted and created again, is not that principal any more', async () => {
+    const userArn = `arn:aws:iam::${B.AccountId}:user/ops`;
+    const roleArn = `arn:aws:iam::${A.AccountId}:role/OpsAccess`;
+    await ok(['iam', 'create-user', '--user-name', 'ops'], B);
+    await ok(
+      [
+        'iam',
+        'put-user-policy',
+        '--user-name',
+        'ops',
+        '--policy-name',
+        'assume',
+        '--policy-document',
+        allowAssume(roleArn),
+      ],
+      B,
+    );
+    const doc = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: userArn }, Action: 'sts:AssumeRole' }],
+    });
+    await ok(['iam', 'create-role', '--role-name', 'OpsAccess', '--assume-role-policy-document', doc], A);
+    const keysOf = async () =>
+      JSON.parse(await ok(['iam', 'create-access-key', '--user-name', 'ops', '--query', 'AccessKey'], B)) as {
+        AccessKeyId: string;
+        SecretAccessKey: string;
+      };
+    const assume = async (k: { AccessKeyId: string; SecretAccessKey: string }) =>
+      aws(
+        ['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', 'ops'],
+        cliEnv(t.endpoint, { AWS_ACCESS_KEY_ID: k.AccessKeyId, AWS_SECRET_ACCESS_KEY: k.SecretAccessKey }),
+      );
+    const first = await keysOf();
+    assert.equal((await assume(first)).code, 0, 'the user the policy was written for assumes the role');
+    const oldId = (
+      await ok(['iam', 'get-user', '--user-name', 'ops', '--query', 'User.UserId', '--output', 'text'], B)
+    ).trim();
+    await ok(['iam', 'delete-access-key', '--user-name', 'ops', '--access-key-id', first.AccessKeyId], B);
+    await ok(['iam', 'delete-user-policy', '--user-name', 'ops', '--policy-name', 'assume'], B);
+    await ok(['iam', 'delete-user', '--user-name', 'ops'], B);
+    await ok(['iam', 'create-user', '--user-name', 'ops'], B);
+    await ok(
+      [
+        'iam',
+        'put-user-policy',
+        '--user-name',
+        'ops',
+        '--policy-name',
+        'assume',
+        '--policy-document',
+        allowAssume(roleArn),
+      ],
+      B,
+    );
+    const r = await assume(await keysOf());
+    assert.notEqual(r.code, 0, 'the new user of the same name assumed the role');
+    assert.match(r.stderr, /AccessDenied.*no resource-based policy allows the sts:AssumeRole action/);
+    const shown = JSON.parse(
+      await ok(
+        ['iam', 'get-role', '--role-name', 'OpsAccess', '--query', 'Role.AssumeRolePolicyDocument'],
+        A,
+      ),
+    ) as { Statement: { Principal: { AWS: string } }[] };
+    assert.equal(
+      shown.Statement[0]!.Principal.AWS,
+      oldId,
+      'the trust policy shows the old user by its unique id',
+    );
+    await ok(['iam', 'update-assume-role-policy', '--role-name', 'OpsAccess', '--policy-document', doc], A);
+    assert.equal((await assume(await keysOf())).code, 0, 'saved again, the policy names the new user');
+  });
 });

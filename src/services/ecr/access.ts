@@ -52,10 +52,20 @@ export class RepositoryAccess {
   ): Promise<ResourcePolicy[]> {
     const out: ResourcePolicy[] = [];
     if (repo?.policyText !== undefined)
-      out.push({ id: `repository-policy:${ref.name}`, text: repo.policyText, kind: 'repository' });
+      out.push({
+        id: `repository-policy:${ref.name}`,
+        text: repo.policyText,
+        kind: 'repository',
+        ...(repo.policyPrincipals !== undefined && { principals: repo.policyPrincipals }),
+      });
     const registry = await store.registries.get(ref.accountId, ref.region);
     if (registry?.policyText !== undefined)
-      out.push({ id: 'registry-policy', text: registry.policyText, kind: 'registry' });
+      out.push({
+        id: 'registry-policy',
+        text: registry.policyText,
+        kind: 'registry',
+        ...(registry.policyPrincipals !== undefined && { principals: registry.policyPrincipals }),
+      });
     return out;
   }
 

@@ -7,12 +7,15 @@
  * Resource required), then every IAM user and role it names as a principal must exist, as AWS
  * refuses a policy naming an unknown principal. Every refusal is ECR's one generic
  * InvalidParameterException sentence (`… 'Invalid repository policy provided'`). Policies are
- * stored and answered as the caller sent them (AWS's re-serialised form is unconfirmed).
+ * stored and answered as the caller sent them (AWS's re-serialised form is unconfirmed), with the
+ * users and roles they name bound to their unique ids: one deleted since reads back as its id.
  */
-import { userArn, roleArn, type Caller } from '../../auth/caller.js';
+import type { Caller } from '../../auth/caller.js';
 import { PolicyError, type PolicyDocument, type PrincipalBlock } from '../../iam/index.js';
 import { NotFound } from '../../store/meta/errors.js';
 import type { MetadataTx } from '../../store/meta/MetadataStore.js';
+import type { PrincipalBindings } from '../../store/meta/records.js';
+import { bindPrincipals, presentBound, uniqueIdOf } from '../bindings.js';
 import { ServiceError } from '../errors.js';
 import { repositoryNotFound } from './access.js';
 import { ECR_LIMITS, ecrErrors as E } from './errors.js';
@@ -48,8 +51,6 @@ function awsPrincipals(doc: PolicyDocument): string[] {
   return out;
 }
 
-const IAM_ENTITY_ARN = /^arn:aws:iam::(\d{12}):(user|role)(\/(?:.*\/)?)([^/]+)$/;
-
 /**
  * Whether a principal that names an IAM user or role exists, by its exact ARN (path and case
  * included) or unique id, in any account. Accounts, `root`, `*`, service principals and STS
@@ -58,19 +59,19 @@ const IAM_ENTITY_ARN = /^arn:aws:iam::(\d{12}):(user|role)(\/(?:.*\/)?)([^/]+)$/
 async function principalExists(store: MetadataTx, value: string): Promise<boolean> {
   if (/^AIDA[A-Z0-9]+$/.test(value)) return (await store.users.getById(value)) !== undefined;
   if (/^AROA[A-Z0-9]+$/.test(value)) return (await store.roles.getById(value)) !== undefined;
-  const m = IAM_ENTITY_ARN.exec(value);
-  if (m === null) return true;
-  const [, accountId, type, , name] = m as unknown as [string, string, 'user' | 'role', string, string];
-  if (type === 'user') {
-    const u = await store.users.get(accountId, name);
-    return u !== undefined && userArn(u) === value;
-  }
-  const r = await store.roles.get(accountId, name);
-  return r !== undefined && roleArn(r) === value;
+  if (!/^arn:aws:iam::\d{12}:(user|role)\//.test(value)) return true;
+  return (await uniqueIdOf(store, value)) !== undefined;
 }
 
-/** Parses, validates and checks the principals of an ECR policy; throws ECR's sentence. */
-async function validatePolicy(ctx: EcrContext, text: string, kind: EcrPolicyKind): Promise<void> {
+/**
+ * Parses, validates and checks the principals of an ECR policy (throws ECR's sentence), and
+ * answers the users and roles it names bound to their unique ids (`services/bindings.ts`).
+ */
+async function validatePolicy(
+  ctx: EcrContext,
+  text: string,
+  kind: EcrPolicyKind,
+): Promise<PrincipalBindings | null> {
   let doc: PolicyDocument;
   try {
     doc = ctx.deps.cache.get(text, kind).document;
@@ -78,9 +79,11 @@ async function validatePolicy(ctx: EcrContext, text: string, kind: EcrPolicyKind
     if (e instanceof PolicyError) throw new ServiceError(e.code, e.message);
     throw e;
   }
-  for (const p of awsPrincipals(doc)) {
+  const principals = awsPrincipals(doc);
+  for (const p of principals) {
     if (!(await principalExists(ctx.deps.store, p))) throw invalidPolicy(kind);
   }
+  return (await bindPrincipals(ctx.deps.store, principals)) ?? null;
 }
 
 /**
@@ -95,10 +98,11 @@ export async function setRepositoryPolicy(
   const ref = targetRef(caller, input.repositoryName, input.registryId);
   checkLength(input.policyText);
   await ctx.access.require(caller, 'ecr:SetRepositoryPolicy', ref);
-  await validatePolicy(ctx, input.policyText, 'repository');
+  const principals = await validatePolicy(ctx, input.policyText, 'repository');
   try {
     await ctx.deps.store.repositories.update(ref.accountId, ref.region, ref.name, {
       policyText: input.policyText,
+      policyPrincipals: principals,
     });
   } catch (e) {
     if (e instanceof NotFound) throw repositoryNotFound(ref);
@@ -116,7 +120,8 @@ export async function getRepositoryPolicy(
   const ref = targetRef(caller, input.repositoryName, input.registryId);
   const repo = await ctx.access.require(caller, 'ecr:GetRepositoryPolicy', ref);
   if (repo.policyText === undefined) throw E.repositoryPolicyNotFound(ref.name, ref.accountId);
-  return { registryId: ref.accountId, repositoryName: ref.name, policyText: repo.policyText };
+  const policyText = await presentBound(ctx.deps.store, repo.policyText, repo.policyPrincipals);
+  return { registryId: ref.accountId, repositoryName: ref.name, policyText };
 }
 
 /** DeleteRepositoryPolicy: `ecr:DeleteRepositoryPolicy`; answers the policy it removed. */
@@ -127,10 +132,13 @@ export async function deleteRepositoryPolicy(
 ): Promise<EcrOutputs['DeleteRepositoryPolicy']> {
   const ref = targetRef(caller, input.repositoryName, input.registryId);
   const repo = await ctx.access.require(caller, 'ecr:DeleteRepositoryPolicy', ref);
-  const text = repo.policyText;
-  if (text === undefined) throw E.repositoryPolicyNotFound(ref.name, ref.accountId);
+  if (repo.policyText === undefined) throw E.repositoryPolicyNotFound(ref.name, ref.accountId);
+  const text = await presentBound(ctx.deps.store, repo.policyText, repo.policyPrincipals);
   try {
-    await ctx.deps.store.repositories.update(ref.accountId, ref.region, ref.name, { policyText: null });
+    await ctx.deps.store.repositories.update(ref.accountId, ref.region, ref.name, {
+      policyText: null,
+      policyPrincipals: null,
+    });
   } catch (e) {
     if (e instanceof NotFound) throw repositoryNotFound(ref);
     throw e;
@@ -146,9 +154,10 @@ export async function putRegistryPolicy(
 ): Promise<EcrOutputs['PutRegistryPolicy']> {
   checkLength(input.policyText);
   await ctx.allowRegistryAction(caller, 'ecr:PutRegistryPolicy');
-  await validatePolicy(ctx, input.policyText, 'registry');
+  const principals = await validatePolicy(ctx, input.policyText, 'registry');
   await ctx.deps.store.registries.put(caller.account.id, caller.request.region, {
     policyText: input.policyText,
+    policyPrincipals: principals,
     updatedAt: ctx.now(),
   });
   return { registryId: caller.account.id, policyText: input.policyText };
@@ -162,7 +171,8 @@ export async function getRegistryPolicy(
   await ctx.allowRegistryAction(caller, 'ecr:GetRegistryPolicy');
   const registry = await ctx.deps.store.registries.get(caller.account.id, caller.request.region);
   if (registry?.policyText === undefined) throw E.registryPolicyNotFound(caller.account.id);
-  return { registryId: caller.account.id, policyText: registry.policyText };
+  const policyText = await presentBound(ctx.deps.store, registry.policyText, registry.policyPrincipals);
+  return { registryId: caller.account.id, policyText };
 }
 
 /** DeleteRegistryPolicy: `ecr:DeleteRegistryPolicy` on `*`; answers the policy it removed. */
@@ -174,9 +184,13 @@ export async function deleteRegistryPolicy(
   const { accountId, region } = { accountId: caller.account.id, region: caller.request.region };
   return ctx.deps.store.transaction(async (tx) => {
     const registry = await tx.registries.get(accountId, region);
-    const text = registry?.policyText;
-    if (text === undefined) throw E.registryPolicyNotFound(accountId);
-    await tx.registries.put(accountId, region, { policyText: null, updatedAt: ctx.now() });
+    if (registry?.policyText === undefined) throw E.registryPolicyNotFound(accountId);
+    const text = await presentBound(tx, registry.policyText, registry.policyPrincipals);
+    await tx.registries.put(accountId, region, {
+      policyText: null,
+      policyPrincipals: null,
+      updatedAt: ctx.now(),
+    });
     return { registryId: accountId, policyText: text };
   });
 }

@@ -645,7 +645,12 @@ export class StsService {
 
 /** A role's trust policy as the resource policy of an AssumeRole decision. */
 function trustPolicy(role: Role): ResourcePolicy {
-  return { id: 'trust-policy', text: role.assumeRolePolicyDocument, kind: 'trust' };
+  return {
+    id: 'trust-policy',
+    text: role.assumeRolePolicyDocument,
+    kind: 'trust',
+    ...(role.trustPrincipals !== undefined && { principals: role.trustPrincipals }),
+  };
 }
 
 /**
