@@ -4,6 +4,7 @@
  * refused as ECR does (blobs leave with their images). A blob is never held in memory here.
  */
 import type { Readable } from 'node:stream';
+import type { BlobRange } from '../services/ecr/registry.js';
 import { isRecycling } from '../store/blobs/BlobStore.js';
 import { OciError } from './errors.js';
 import type { RepositoryContext } from './http.js';
@@ -56,7 +57,7 @@ const SEND_QUEUE_BYTES = 2 << 20;
  * A failure mid-way cuts the connection (the length is promised); a client that goes away
  * releases the body.
  */
-function stream(ctx: RepositoryContext, body: Readable): Promise<void> {
+function stream(ctx: Pick<RepositoryContext, 'res'>, body: Readable): Promise<void> {
   const { res } = ctx;
   const recycle = isRecycling(body) ? (chunk: Buffer) => body.recycle(chunk) : undefined;
   return new Promise<void>((resolve) => {
@@ -112,8 +113,29 @@ export async function headBlob(ctx: RepositoryContext): Promise<void> {
 export async function getBlob(ctx: RepositoryContext): Promise<void> {
   const digest = requireDigest(ctx.params.digest);
   const { backend, caller, address } = ctx;
+  return sendBlob(ctx, digest, (range) => backend.openBlob(caller, address.repo, digest, range));
+}
+
+/**
+ * `GET` of a presigned layer URL (GetDownloadUrlForLayer's `downloadUrl`, no credentials): the
+ * same answers as {@link getBlob}, the signature standing for the IAM check made when the URL was
+ * issued.
+ */
+export async function getPresignedBlob(ctx: Omit<RepositoryContext, 'caller'>): Promise<void> {
+  const digest = requireDigest(ctx.params.digest);
+  const { backend, address, query } = ctx;
+  return sendBlob(ctx, digest, (range) => backend.openPresignedBlob(address.repo, digest, query, range));
+}
+
+type OpenBlob = (range?: BlobRange) => Promise<{ readonly size: number; readonly body: Readable }>;
+
+async function sendBlob(
+  ctx: Pick<RepositoryContext, 'req' | 'res'>,
+  digest: string,
+  open: OpenBlob,
+): Promise<void> {
   const spec = parseRange(ctx.req.headers.range);
-  const whole = await backend.openBlob(caller, address.repo, digest);
+  const whole = await open();
   const common = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': digest,
@@ -135,7 +157,7 @@ export async function getBlob(ctx: RepositoryContext): Promise<void> {
   let body = whole.body;
   if (range.start !== 0 || range.end !== whole.size - 1) {
     whole.body.destroy();
-    body = (await backend.openBlob(caller, address.repo, digest, range)).body;
+    body = (await open(range)).body;
   }
   ctx.res.writeHead(206, {
     ...common,

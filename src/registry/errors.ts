@@ -129,6 +129,9 @@ export const BY_CODE: Readonly<
   EmptyUploadException: { code: 'BLOB_UPLOAD_INVALID', keep: true },
   LayerPartTooSmallException: { code: 'SIZE_INVALID', keep: true },
   UnsupportedImageTypeException: { code: 'MANIFEST_INVALID', keep: true },
+  // a pull-through cache import that could not bring the image in (pullThrough.ts)
+  UnableToGetUpstreamImageException: { code: 'MANIFEST_UNKNOWN', keep: true },
+  UnableToAccessSecretException: { code: 'MANIFEST_UNKNOWN', keep: true },
   InvalidParameterException: { code: 'input', keep: true },
   ValidationException: { code: 'input', keep: true },
   InvalidTagParameterException: { code: 'TAG_INVALID', keep: true },

@@ -11,6 +11,8 @@ import type { RegistryBackend } from '../services/ecr/registry.js';
 import { OciError, toOciError, type OpFamily } from './errors.js';
 import { API_VERSION_HEADER, settleUnreadBody, type RegistryLog, type RegistrySettings } from './http.js';
 import { hostRegistry, regionHint, resolveName } from './names.js';
+import { getPresignedBlob } from './blobs.js';
+import { PRESIGN_SIGNATURE } from '../auth/presign.js';
 import { matchRoute } from './routes.js';
 
 /** What the registry needs from the composition root. */
@@ -100,6 +102,29 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
     try {
       const name =
         match.kind === 'route' ? match.params.name : match.kind === 'method' ? match.name : undefined;
+      if (
+        match.kind === 'route' &&
+        match.route.op === 'blob' &&
+        method === 'GET' &&
+        query.has(PRESIGN_SIGNATURE) &&
+        req.headers.authorization === undefined
+      ) {
+        const address = resolveName(match.params.name!, host, settings.defaultRegion);
+        const { params } = match;
+        await getPresignedBlob({
+          req,
+          res,
+          settings,
+          backend,
+          method,
+          head: false,
+          query,
+          host,
+          params,
+          address,
+        });
+        return;
+      }
       const region = host?.region ?? regionHint(name, settings.defaultRegion);
       // A path-style request without a name (`/v2/`, `/v2/_catalog`) names no region.
       const regionKnown = host !== undefined || name !== undefined;

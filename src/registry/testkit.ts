@@ -335,6 +335,20 @@ export class FakeRegistryBackend implements RegistryBackend {
     return { size: b.length, body: Readable.from([b.subarray(range.start, range.end + 1)]) };
   }
 
+  /** Presigned GETs: the fake takes the signature `valid` (and nothing else) as a good one. */
+  async openPresignedBlob(
+    repo: RepositoryRef,
+    digest: DigestString,
+    query: URLSearchParams,
+  ): Promise<{ readonly size: number; readonly body: Readable }> {
+    if (query.get('X-Crossdock-Signature') !== 'valid') {
+      throw new ServiceError('AccessDenied', 'the presigned layer url does not match its signature');
+    }
+    const b = this.repo(repo).blobs.get(digest);
+    if (b === undefined) throw new ServiceError('LayersNotFoundException', `layer ${digest} not found`);
+    return { size: b.length, body: Readable.from([b]) };
+  }
+
   async startUpload(caller: Caller, repo: RepositoryRef): Promise<UploadState> {
     this.enter('startUpload', caller, repo, []);
     this.authorize(caller, 'ecr:InitiateLayerUpload', repo);

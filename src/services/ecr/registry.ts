@@ -100,6 +100,16 @@ export interface RegistryBackend {
     digest: DigestString,
     range?: BlobRange,
   ): Promise<{ readonly size: number; readonly body: Readable }>;
+  /**
+   * `GET /v2/<name>/blobs/<digest>?X-Crossdock-Expires=…&X-Crossdock-Signature=…` with no
+   * credentials: a layer URL GetDownloadUrlForLayer presigned (`auth/presign.ts`).
+   */
+  openPresignedBlob(
+    repo: RepositoryRef,
+    digest: DigestString,
+    query: URLSearchParams,
+    range?: BlobRange,
+  ): Promise<{ readonly size: number; readonly body: Readable }>;
   /** `DELETE /v2/<name>/blobs/<digest>` — refused as ECR does (blobs go with their images); throws `UnsupportedOperation`. */
 
   /** `POST /v2/<name>/blobs/uploads/` — ecr:InitiateLayerUpload. */
