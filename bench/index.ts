@@ -2,6 +2,7 @@
 // Each one prints human-readable figures and ends with exactly one JSON line that CI can read.
 import { benchIam } from './iam.js';
 import { benchRegistry } from './registry.js';
+import { benchReplication } from './replication.js';
 import { benchSigv4 } from './sigv4.js';
 
 interface Bench {
@@ -22,6 +23,10 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   registry: {
     describe: 'OCI registry push/pull/raw blobs/manifest GETs, crossdock vs CNCF distribution 2.8',
     run: benchRegistry,
+  },
+  replication: {
+    describe: 'replication latency, push → visible cross-account and cross-region (in-process server)',
+    run: benchReplication,
   },
 };
 
