@@ -36,7 +36,7 @@ export interface TestServer {
 
 /** Starts a server for one test file. */
 export async function startServer(
-  opts: Partial<Pick<ServeOptions, 'clock' | 'random' | 'region'>> = {},
+  opts: Partial<Pick<ServeOptions, 'clock' | 'random' | 'region' | 'gcGraceMs' | 'lifecycleIntervalMs'>> = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'crossdock-test-'));
   const base = { dataDir, logLevel: 'silent', host: '127.0.0.1', ...opts };

@@ -1,7 +1,9 @@
 import type { OrganizationsService } from '../../services/organizations/service.js';
 import type { StsService } from '../../services/sts/index.js';
+import type { EcrMaintenance, MaintenanceReport } from '../../services/ecr/maintenance.js';
 import { issueServiceRoleCredentials, ISSUE_SERVICE_ROLE_CREDENTIALS } from '../sts/index.js';
 import type { ApiAdapter } from '../adapter.js';
+import { AwsError } from '../protocol/errors.js';
 import { required, struct } from '../protocol/shape.js';
 import { createAccountStatus } from '../organizations/index.js';
 
@@ -22,12 +24,42 @@ export const CROSSDOCK_OPERATIONS = {
     Email: 'string',
   }),
   IssueServiceRoleCredentials: ISSUE_SERVICE_ROLE_CREDENTIALS,
+  RunLifecycle: struct({}),
 };
+
+/**
+ * RunLifecycle's answer: what the lifecycle policies expired, per repository, and what garbage
+ * collection removed (`crossdock lifecycle run` prints it).
+ */
+export function maintenanceOut(r: MaintenanceReport) {
+  return {
+    EvaluatedAt: r.lifecycle.evaluatedAt,
+    Repositories: r.lifecycle.repositories.map((x) => ({
+      RegistryId: x.repository.accountId,
+      Region: x.repository.region,
+      RepositoryName: x.repository.name,
+      ExpiredImages: x.expired.map((e) => ({
+        ImageDigest: e.digest,
+        ...(e.tags.length > 0 && { ImageTags: [...e.tags] }),
+        AppliedRulePriority: e.rulePriority,
+      })),
+      ...(x.referrers.length > 0 && { ExpiredReferrers: [...x.referrers] }),
+      ...(x.kept.length > 0 && { KeptForIndexes: [...x.kept] }),
+      ...(x.error !== undefined && { Error: x.error }),
+    })),
+    GarbageCollection: {
+      UnlinkedBlobs: r.gc.unlinked.length,
+      DeletedBlobs: r.gc.deleted.map((b) => ({ Digest: b.digest, Size: b.size })),
+      FreedBytes: r.gc.freedBytes,
+    },
+  };
+}
 
 /** The extension adapter; errors travel with Organizations' error shapes. */
 export function crossdockApi(
   orgs: OrganizationsService,
   sts: StsService,
+  maintenance?: EcrMaintenance,
 ): ApiAdapter<typeof CROSSDOCK_OPERATIONS> {
   return {
     service: 'organizations',
@@ -37,6 +69,14 @@ export function crossdockApi(
       switch (op.operation) {
         case 'IssueServiceRoleCredentials':
           return issueServiceRoleCredentials(sts, op.input, ctx);
+        case 'RunLifecycle':
+          if (maintenance === undefined)
+            throw AwsError.of(
+              'organizations',
+              'UnknownOperationException',
+              'operation `RunLifecycle` is not supported',
+            );
+          return maintenanceOut(await maintenance.runAs(caller));
         case 'CreateAccount': {
           const { Alias, AccountId, Email } = op.input;
           const { status, root } = await orgs.createAccount(caller, {
