@@ -8,7 +8,18 @@ import { dirname, join, relative, resolve } from 'node:path';
 const src = resolve(import.meta.dirname, '../src');
 
 /** Layers top to bottom; a file may import its own layer and the ones below it. */
-const LAYERS = ['cli', 'server', 'web', 'api', 'registry', 'services', 'auth', 'iam', 'store'] as const;
+const LAYERS = [
+  'cli',
+  'server',
+  'web',
+  'api',
+  'registry',
+  'services',
+  'auth',
+  'iam',
+  'store',
+  'oci',
+] as const;
 /** Layers that sit side by side and must not import each other. */
 const SIBLINGS: Record<string, readonly string[]> = {
   api: ['registry'],
