@@ -24,7 +24,9 @@ import { createRegistryBackend } from '../services/ecr/backend.js';
 import { EcrDataService } from '../services/ecr/dataOps.js';
 import type { EcrDeps } from '../services/ecr/deps.js';
 import { EcrService } from '../services/ecr/service.js';
+import { EcrMaintenance } from '../services/ecr/maintenance.js';
 import { UploadService } from '../services/ecr/uploads.js';
+import { ReplicationWorker } from '../services/ecr/replicationWorker.js';
 import type { RegistryBackend } from '../services/ecr/registry.js';
 import type { Apis, JsonMount } from './app.js';
 
@@ -39,6 +41,10 @@ export interface Services {
   readonly uploads: UploadService;
   /** What the OCI registry layer under `/v2` calls. */
   readonly registry: RegistryBackend;
+  /** Lifecycle runs and blob garbage collection (main.ts runs them on a timer). */
+  readonly maintenance: EcrMaintenance;
+  /** The replication worker of this process (main.ts starts and stops it). */
+  readonly replication: ReplicationWorker;
 }
 
 /** Builds the services and the API table from the store and the injected sources. */
@@ -52,6 +58,8 @@ export function compose(opts: {
   blobs: BlobStorage;
   registryTokenKey: Uint8Array;
   addressing: RegistryAddressing;
+  /** How long a blob link no image uses is kept before garbage collection removes it. */
+  gcGraceMs?: number;
 }): { services: Services; apis: Apis; ids: IdFactory } {
   const cache = new PolicyCache();
   const ids = new IdFactory(opts.random);
@@ -91,9 +99,18 @@ export function compose(opts: {
     blobs: opts.blobs,
     registryTokenKey: opts.registryTokenKey,
     addressing: opts.addressing,
+    // Called after a push commits, so never before `replication` below exists.
+    replicationQueued: () => replication.wake(),
   };
+  const replication = new ReplicationWorker(ecrDeps, {
+    onError: (err) => opts.log.error({ err }, 'replication worker failed'),
+  });
   const ecr = new EcrService(ecrDeps);
   const uploads = new UploadService(ecrDeps);
+  const maintenance = new EcrMaintenance(
+    ecrDeps,
+    opts.gcGraceMs === undefined ? {} : { gcGraceMs: opts.gcGraceMs },
+  );
   const registry = createRegistryBackend(ecrDeps);
   const json = new Map<string, JsonMount>([
     [
@@ -117,12 +134,12 @@ export function compose(opts: {
       {
         protocol: CROSSDOCK_JSON,
         signingName: 'crossdock',
-        adapter: mountable(crossdockApi(organizations, sts)),
+        adapter: mountable(crossdockApi(organizations, sts, maintenance)),
       },
     ],
   ]);
   return {
-    services: { deps, organizations, sts, iam, ecr, uploads, registry },
+    services: { deps, organizations, sts, iam, ecr, uploads, registry, replication, maintenance },
     apis: { query: { sts: mountable(stsApi(sts)), iam: mountable(iamApi(iam)) }, json },
     ids,
   };

@@ -34,6 +34,13 @@ export interface ServeOptions {
   readonly random?: Random;
   /** Pin the management account's id on first start. */
   readonly managementAccountId?: string;
+  /**
+   * How often lifecycle policies are applied, each run followed by blob garbage collection (AWS
+   * applies a policy within 24 hours); default {@link DEFAULT_LIFECYCLE_INTERVAL_MS}, 0 = never.
+   */
+  readonly lifecycleIntervalMs?: number;
+  /** How long a blob link no image uses is kept before garbage collection (default 24 h). */
+  readonly gcGraceMs?: number;
 }
 
 /** A running server. */
@@ -50,6 +57,13 @@ export interface RunningServer {
 /** Upload sessions untouched this long are abandoned (their bytes and records are removed). */
 const ABANDONED_UPLOAD_MS = 24 * 3600_000;
 const UPLOAD_SWEEP_INTERVAL_MS = 3600_000;
+/** Lifecycle policies are applied, and garbage collected, hourly unless told otherwise. */
+export const DEFAULT_LIFECYCLE_INTERVAL_MS = 3600_000;
+/**
+ * How often the replication worker looks for due jobs (retries, jobs of a worker that died): a push
+ * wakes it at once, so this bounds only the delay of those.
+ */
+const REPLICATION_POLL_MS = 1_000;
 
 /** The file DESIGN.md promises: the management account's root access key, mode 0600. */
 export const MANAGEMENT_CREDENTIALS_FILE = 'management-credentials.json';
@@ -102,6 +116,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     blobs,
     registryTokenKey,
     addressing,
+    ...(opts.gcGraceMs !== undefined && { gcGraceMs: opts.gcGraceMs }),
   });
 
   const credentialsFile = join(opts.dataDir, MANAGEMENT_CREDENTIALS_FILE);
@@ -167,6 +182,27 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     );
   }, UPLOAD_SWEEP_INTERVAL_MS);
   sweep.unref();
+  // Lifecycle policies, then garbage collection: the run in flight is awaited on close.
+  let maintaining: Promise<unknown> = Promise.resolve();
+  const lifecycleEvery = opts.lifecycleIntervalMs ?? DEFAULT_LIFECYCLE_INTERVAL_MS;
+  const maintenance =
+    lifecycleEvery > 0
+      ? setInterval(() => {
+          maintaining = services.maintenance.run().then(
+            (r) => {
+              const expired = r.lifecycle.repositories.reduce((n, x) => n + x.expired.length, 0);
+              if (expired > 0 || r.gc.deleted.length > 0)
+                log.info(
+                  { expired, deletedBlobs: r.gc.deleted.length, freedBytes: r.gc.freedBytes },
+                  'applied lifecycle policies and collected garbage',
+                );
+            },
+            (err: unknown) => log.error({ err }, 'lifecycle run or garbage collection failed'),
+          );
+        }, lifecycleEvery)
+      : undefined;
+  maintenance?.unref();
+  services.replication.start(REPLICATION_POLL_MS);
   log.info({ url, dataDir: opts.dataDir, region }, 'listening');
 
   let closing: Promise<void> | undefined;
@@ -178,10 +214,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        clearInterval(maintenance);
+        await services.replication.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await maintaining;
         await store.close();
         log.info('stopped');
         destination.flushSync();

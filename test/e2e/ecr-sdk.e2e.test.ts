@@ -12,12 +12,24 @@ import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
   CompleteLayerUploadCommand,
+  CreatePullThroughCacheRuleCommand,
   CreateRepositoryCommand,
+  DeletePullThroughCacheRuleCommand,
+  DescribePullThroughCacheRulesCommand,
+  paginateDescribePullThroughCacheRules,
+  UpdatePullThroughCacheRuleCommand,
+  ValidatePullThroughCacheRuleCommand,
   DeleteRegistryPolicyCommand,
   DeleteRepositoryCommand,
   DeleteRepositoryPolicyCommand,
   DescribeImagesCommand,
   DescribeRegistryCommand,
+  CreateRepositoryCreationTemplateCommand,
+  DeleteRepositoryCreationTemplateCommand,
+  DescribeImageReplicationStatusCommand,
+  DescribeRepositoryCreationTemplatesCommand,
+  PutReplicationConfigurationCommand,
+  UpdateRepositoryCreationTemplateCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
@@ -33,6 +45,16 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UploadLayerPartCommand,
+  DeleteLifecyclePolicyCommand,
+  GetLifecyclePolicyCommand,
+  GetLifecyclePolicyPreviewCommand,
+  PutLifecyclePolicyCommand,
+  StartLifecyclePolicyPreviewCommand,
+  type DeleteLifecyclePolicyCommandOutput,
+  type GetLifecyclePolicyCommandOutput,
+  type GetLifecyclePolicyPreviewCommandOutput,
+  type PutLifecyclePolicyCommandOutput,
+  type StartLifecyclePolicyPreviewCommandOutput,
   paginateDescribeImages,
   paginateDescribeRepositories,
   paginateListImages,
@@ -573,6 +595,104 @@ describe('repository and registry policies', () => {
   });
 });
 
+describe('replication and repository creation templates', () => {
+  after(async () => {
+    await ecrB.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules: [] } }));
+  });
+
+  test('PutReplicationConfiguration, then a push is replicated and DescribeImageReplicationStatus says so', async () => {
+    const rules = [
+      {
+        destinations: [{ region: 'eu-west-1', registryId: B.AccountId }],
+        repositoryFilters: [{ filter: 'replicated', filterType: 'PREFIX_MATCH' as const }],
+      },
+    ];
+    const put = await send<{ replicationConfiguration: unknown }>(
+      ecrB,
+      new PutReplicationConfigurationCommand({ replicationConfiguration: { rules } }),
+    );
+    assert.deepEqual(put.replicationConfiguration, { rules });
+    await createRepo('replicated-app', {}, ecrB);
+    const img = makeImage([256]);
+    await pushApi('replicated-app', img, 'v1', ecrB);
+    let statuses: { region?: string; registryId?: string; status?: string }[] = [];
+    for (let i = 0; i < 200; i++) {
+      const out = await send<{ replicationStatuses?: typeof statuses; imageId?: ImageIdentifier }>(
+        ecrB,
+        new DescribeImageReplicationStatusCommand({
+          repositoryName: 'replicated-app',
+          imageId: { imageTag: 'v1' },
+        }),
+      );
+      assert.equal(out.imageId?.imageDigest, img.digest);
+      statuses = out.replicationStatuses ?? [];
+      if (statuses[0]?.status === 'COMPLETE') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(statuses, [{ region: 'eu-west-1', registryId: B.AccountId, status: 'COMPLETE' }]);
+    await assertAwsError(
+      ecrB.send(
+        new DescribeImageReplicationStatusCommand({
+          repositoryName: 'replicated-app',
+          imageId: { imageTag: 'nope' },
+        }),
+      ),
+      'ImageNotFoundException',
+    );
+    await assertAwsError(
+      ecrB.send(
+        new PutReplicationConfigurationCommand({
+          replicationConfiguration: {
+            rules: [{ destinations: [{ region: REGION, registryId: B.AccountId }] }],
+          },
+        }),
+      ),
+      'InvalidParameterException',
+    );
+  });
+
+  test('Create, Describe, Update and DeleteRepositoryCreationTemplate', async () => {
+    const created = await send<{ registryId: string; repositoryCreationTemplate: Record<string, unknown> }>(
+      ecrB,
+      new CreateRepositoryCreationTemplateCommand({ prefix: 'mirror', appliedFor: ['REPLICATION'] }),
+    );
+    assert.equal(created.registryId, B.AccountId);
+    assert.deepEqual(created.repositoryCreationTemplate, {
+      prefix: 'mirror',
+      encryptionConfiguration: { encryptionType: 'AES256' },
+      resourceTags: [],
+      imageTagMutability: 'MUTABLE',
+      appliedFor: ['REPLICATION'],
+      createdAt: new Date(clock.now()),
+      updatedAt: new Date(clock.now()),
+    });
+    await assertAwsError(
+      ecrB.send(
+        new CreateRepositoryCreationTemplateCommand({ prefix: 'mirror', appliedFor: ['REPLICATION'] }),
+      ),
+      'TemplateAlreadyExistsException',
+    );
+    const updated = await send<{ repositoryCreationTemplate: { imageTagMutability?: string } }>(
+      ecrB,
+      new UpdateRepositoryCreationTemplateCommand({ prefix: 'mirror', imageTagMutability: 'IMMUTABLE' }),
+    );
+    assert.equal(updated.repositoryCreationTemplate.imageTagMutability, 'IMMUTABLE');
+    const described = await send<{ repositoryCreationTemplates: { prefix?: string }[] }>(
+      ecrB,
+      new DescribeRepositoryCreationTemplatesCommand({ prefixes: ['mirror'] }),
+    );
+    assert.deepEqual(
+      described.repositoryCreationTemplates.map((x) => x.prefix),
+      ['mirror'],
+    );
+    await send(ecrB, new DeleteRepositoryCreationTemplateCommand({ prefix: 'mirror' }));
+    await assertAwsError(
+      ecrB.send(new DeleteRepositoryCreationTemplateCommand({ prefix: 'mirror' })),
+      'TemplateNotFoundException',
+    );
+  });
+});
+
 describe('TagResource, UntagResource, ListTagsForResource', () => {
   const arn = () => arnOf(A.AccountId, 'tagged');
   before(async () => {
@@ -1001,8 +1121,7 @@ describe('push and pull through the API', () => {
     );
   });
 
-  test('GetDownloadUrlForLayer answers a URL that downloads the layer’s bytes', async () => {
-    const { header } = await registryLogin(ecrA);
+  test('GetDownloadUrlForLayer answers a presigned URL that downloads the layer’s bytes with no credentials', async () => {
     for (const layer of [img.config, ...img.layers]) {
       const out = await send<{ downloadUrl: string; layerDigest: string }>(
         ecrA,
@@ -1011,9 +1130,53 @@ describe('push and pull through the API', () => {
       assert.equal(out.layerDigest, sha256(layer));
       const url = new URL(out.downloadUrl);
       assert.equal(url.origin, t.endpoint);
-      const r = await v2(t.endpoint, 'GET', url.pathname + url.search, { auth: header });
+      const r = await v2(t.endpoint, 'GET', url.pathname + url.search);
       assert.equal(r.status, 200);
       assert.ok(r.body.equals(layer), 'the URL serves the layer');
+      const ranged = await v2(t.endpoint, 'GET', url.pathname + url.search, {
+        headers: { Range: 'bytes=1-3' },
+      });
+      assert.equal(ranged.status, 206);
+      assert.ok(ranged.body.equals(layer.subarray(1, 4)), 'a presigned URL takes a Range');
+    }
+  });
+
+  test('a presigned layer URL opens only its own layer, for GET, until it expires', async () => {
+    const layer = img.layers[0]!;
+    const out = await send<{ downloadUrl: string }>(
+      ecrA,
+      new GetDownloadUrlForLayerCommand({ repositoryName: repo, layerDigest: sha256(layer) }),
+    );
+    const url = new URL(out.downloadUrl);
+    const sig = url.searchParams.get('X-Crossdock-Signature')!;
+    const tampered = new URL(url);
+    tampered.searchParams.set('X-Crossdock-Signature', (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1));
+    const stretched = new URL(url);
+    stretched.searchParams.set(
+      'X-Crossdock-Expires',
+      String(Number(url.searchParams.get('X-Crossdock-Expires')) + 3600),
+    );
+    const otherBlob = url.pathname.replace(sha256(layer), sha256(img.config));
+    const cases = [
+      { name: 'a changed signature', path: tampered.pathname + tampered.search, status: 403, code: 'DENIED' },
+      { name: 'a later expiry', path: stretched.pathname + stretched.search, status: 403, code: 'DENIED' },
+      { name: 'another layer', path: otherBlob + url.search, status: 403, code: 'DENIED' },
+      { name: 'no signature at all', path: url.pathname, status: 401, code: 'UNAUTHORIZED' },
+    ];
+    for (const c of cases) {
+      const r = await v2(t.endpoint, 'GET', c.path);
+      assert.equal(r.status, c.status, c.name);
+      assert.deepEqual(r.codes, [c.code], c.name);
+    }
+    const head = await v2(t.endpoint, 'HEAD', url.pathname + url.search);
+    assert.equal(head.status, 401, 'HEAD is not presigned');
+    advanced += 60 * 60 * 1000;
+    try {
+      const r = await v2(t.endpoint, 'GET', url.pathname + url.search);
+      assert.equal(r.status, 403, 'an hour later the URL has expired');
+      assert.match(r.message ?? '', /expired/);
+    } finally {
+      advanced -= 60 * 60 * 1000;
     }
   });
 
@@ -1089,7 +1252,7 @@ describe('push and pull through the API', () => {
         new GetDownloadUrlForLayerCommand({ repositoryName: repo, layerDigest: sha256(layer) }),
       );
       const url = new URL(u.downloadUrl!);
-      const r = await v2(t.endpoint, 'GET', url.pathname, { auth: header });
+      const r = await v2(t.endpoint, 'GET', url.pathname + url.search);
       assert.ok(r.body.equals(layer));
     }
   });
@@ -1427,6 +1590,81 @@ describe('ListImages, DescribeImages, BatchDeleteImage', () => {
   });
 });
 
+describe('pull-through cache rules', () => {
+  test('create, describe (by prefix, paginated), update, validate and delete, with AWS’s errors', async () => {
+    for (const op of ['Create', 'Describe', 'Update', 'Validate', 'Delete'])
+      called.add(`${op}${op === 'Describe' ? 'PullThroughCacheRules' : 'PullThroughCacheRule'}`);
+    const prefixes = ['ptc-a', 'ptc-b', 'ptc-c'];
+    for (const p of prefixes) {
+      const out = await ecrA.send(
+        new CreatePullThroughCacheRuleCommand({
+          ecrRepositoryPrefix: p,
+          upstreamRegistryUrl: '127.0.0.1:9',
+          upstreamRepositoryPrefix: 'team',
+        }),
+      );
+      assert.equal(out.ecrRepositoryPrefix, p);
+      assert.equal(out.registryId, A.AccountId);
+      assert.equal(out.upstreamRepositoryPrefix, 'team');
+      assert.ok(out.createdAt instanceof Date);
+    }
+    await assertAwsError(
+      ecrA.send(
+        new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-a', upstreamRegistryUrl: 'x.io' }),
+      ),
+      'PullThroughCacheRuleAlreadyExistsException',
+    );
+    await assertAwsError(
+      ecrA.send(
+        new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'A', upstreamRegistryUrl: 'x.io' }),
+      ),
+      'InvalidParameterException',
+    );
+    const seen: string[] = [];
+    for await (const page of paginateDescribePullThroughCacheRules({ client: ecrA, pageSize: 2 }, {}))
+      seen.push(...(page.pullThroughCacheRules ?? []).map((r) => r.ecrRepositoryPrefix!));
+    assert.deepEqual(seen, prefixes);
+    const one = await ecrA.send(
+      new DescribePullThroughCacheRulesCommand({ ecrRepositoryPrefixes: ['ptc-b'] }),
+    );
+    assert.deepEqual(
+      one.pullThroughCacheRules?.map((r) => r.upstreamRegistryUrl),
+      ['127.0.0.1:9'],
+    );
+    const updated = await ecrA.send(
+      new UpdatePullThroughCacheRuleCommand({
+        ecrRepositoryPrefix: 'ptc-b',
+        credentialArn: `arn:aws:secretsmanager:us-east-1:${A.AccountId}:secret:ecr-pullthroughcache/x`,
+      }),
+    );
+    assert.ok(updated.updatedAt instanceof Date);
+    const invalid = await ecrA.send(
+      new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-b' }),
+    );
+    assert.equal(invalid.isValid, false, 'crossdock cannot read Secrets Manager credentials');
+    assert.match(invalid.failure ?? '', /Secrets Manager/);
+    const unreachable = await ecrA.send(
+      new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-a' }),
+    );
+    assert.equal(unreachable.isValid, false, 'nothing listens on port 9');
+    for (const p of prefixes)
+      await ecrA.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: p }));
+    await assertAwsError(
+      ecrA.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-a' })),
+      'PullThroughCacheRuleNotFoundException',
+    );
+    await assertAwsError(
+      ecrA.send(
+        new UpdatePullThroughCacheRuleCommand({
+          ecrRepositoryPrefix: 'ptc-a',
+          customRoleArn: 'arn:aws:iam::1:role/x',
+        }),
+      ),
+      'PullThroughCacheRuleNotFoundException',
+    );
+  });
+});
+
 describe('access denied', () => {
   test('a member-account user without permission: AccessDeniedException, HTTP 400, the IAM sentence', async () => {
     const cases = [
@@ -1525,6 +1763,72 @@ describe('access denied', () => {
     await assertAwsError(
       ecrA.send(new DescribeRepositoriesCommand({ repositoryNames: ['intruder'] })),
       'RepositoryNotFoundException',
+    );
+  });
+});
+
+describe('lifecycle policies', () => {
+  test('put, get, preview and delete through the SDK, with AWS’s errors', async () => {
+    const repo = 'lifecycle-sdk';
+    await ecrA.send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const text = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'keep the last image',
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    const put = await send<PutLifecyclePolicyCommandOutput>(
+      ecrA,
+      new PutLifecyclePolicyCommand({ repositoryName: repo, lifecyclePolicyText: text }),
+    );
+    assert.equal(put.registryId, A.AccountId);
+    assert.equal(put.lifecyclePolicyText, text);
+    const got = await send<GetLifecyclePolicyCommandOutput>(
+      ecrA,
+      new GetLifecyclePolicyCommand({ repositoryName: repo }),
+    );
+    assert.equal(got.lifecyclePolicyText, text);
+    assert.equal(got.lastEvaluatedAt, undefined, 'never evaluated yet');
+    await assertAwsError(
+      send(ecrA, new GetLifecyclePolicyPreviewCommand({ repositoryName: repo })),
+      'LifecyclePolicyPreviewNotFoundException',
+    );
+    const started = await send<StartLifecyclePolicyPreviewCommandOutput>(
+      ecrA,
+      new StartLifecyclePolicyPreviewCommand({ repositoryName: repo }),
+    );
+    assert.equal(started.status, 'IN_PROGRESS');
+    const preview = await send<GetLifecyclePolicyPreviewCommandOutput>(
+      ecrA,
+      new GetLifecyclePolicyPreviewCommand({ repositoryName: repo }),
+    );
+    assert.equal(preview.status, 'COMPLETE');
+    assert.deepEqual(preview.previewResults, []);
+    assert.equal(preview.summary?.expiringImageTotalCount, 0);
+    await assertAwsError(
+      send(
+        ecrA,
+        new PutLifecyclePolicyCommand({
+          repositoryName: repo,
+          lifecyclePolicyText: text.replace('"any"', '"tagged"'),
+        }),
+      ),
+      'InvalidParameterException',
+      /^Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: /,
+    );
+    const deleted = await send<DeleteLifecyclePolicyCommandOutput>(
+      ecrA,
+      new DeleteLifecyclePolicyCommand({ repositoryName: repo }),
+    );
+    assert.equal(deleted.lifecyclePolicyText, text);
+    await assertAwsError(
+      send(ecrA, new GetLifecyclePolicyCommand({ repositoryName: repo })),
+      'LifecyclePolicyNotFoundException',
+      `Lifecycle policy does not exist for the repository with name '${repo}' in the registry with id '${A.AccountId}'`,
     );
   });
 });

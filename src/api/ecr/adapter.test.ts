@@ -156,6 +156,7 @@ describe('ecrApi', () => {
         body: JSON.stringify({
           repositoryName: 'missing-repo',
           policyText: '{}',
+          lifecyclePolicyText: '{}',
           resourceArn: `arn:aws:ecr:us-east-1:${A}:repository/missing-repo`,
           tags: [],
           tagKeys: [],
@@ -168,6 +169,12 @@ describe('ecrApi', () => {
           partLastByte: 0,
           layerPartBlob: 'AA==',
           imageManifest: '{}',
+          replicationConfiguration: { rules: [] },
+          imageId: { imageTag: 'x' },
+          prefix: 'prod',
+          appliedFor: ['REPLICATION'],
+          ecrRepositoryPrefix: 'mirror',
+          upstreamRegistryUrl: '127.0.0.1:9',
         }),
       });
       const outcome = await adapter.handle(decoded, { caller, requestId: 'r' }).then(

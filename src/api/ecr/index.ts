@@ -32,6 +32,27 @@ const ImageId = struct({ imageDigest: 'string', imageTag: 'string' });
 const ExclusionFilter = struct({ filterType: req, filter: req });
 const ImageFilter = struct({ tagStatus: 'string', imageStatus: 'string' });
 const paging = { nextToken: 'string', maxResults: 'integer' } as const;
+const ReplicationConfiguration = struct({
+  rules: required(
+    list(
+      struct({
+        destinations: required(list(struct({ region: req, registryId: req }))),
+        repositoryFilters: list(struct({ filter: req, filterType: req })),
+      }),
+    ),
+  ),
+});
+const creationTemplate = {
+  prefix: req,
+  description: 'string',
+  encryptionConfiguration: struct({ encryptionType: req, kmsKey: 'string' }),
+  resourceTags: list(Tag),
+  imageTagMutability: 'string',
+  imageTagMutabilityExclusionFilters: list(ExclusionFilter),
+  repositoryPolicy: 'string',
+  lifecyclePolicy: 'string',
+  customRoleArn: 'string',
+} as const;
 
 /** The ECR operations crossdock serves and their inputs (botocore `ecr/2015-09-21` member names). */
 export const ECR_OPERATIONS = {
@@ -77,6 +98,53 @@ export const ECR_OPERATIONS = {
     registryId: 'string',
     imageTagMutabilityExclusionFilters: list(ExclusionFilter),
   }),
+  PutReplicationConfiguration: struct({ replicationConfiguration: required(ReplicationConfiguration) }),
+  DescribeImageReplicationStatus: struct({
+    repositoryName: req,
+    imageId: required(ImageId),
+    registryId: 'string',
+  }),
+  CreateRepositoryCreationTemplate: struct({ ...creationTemplate, appliedFor: required(list('string')) }),
+  DescribeRepositoryCreationTemplates: struct({ prefixes: list('string'), ...paging }),
+  UpdateRepositoryCreationTemplate: struct({ ...creationTemplate, appliedFor: list('string') }),
+  DeleteRepositoryCreationTemplate: struct({ prefix: req }),
+  PutLifecyclePolicy: struct({ repositoryName: req, lifecyclePolicyText: req, registryId: 'string' }),
+  GetLifecyclePolicy: struct({ repositoryName: req, registryId: 'string' }),
+  DeleteLifecyclePolicy: struct({ repositoryName: req, registryId: 'string' }),
+  StartLifecyclePolicyPreview: struct({
+    repositoryName: req,
+    registryId: 'string',
+    lifecyclePolicyText: 'string',
+  }),
+  GetLifecyclePolicyPreview: struct({
+    repositoryName: req,
+    registryId: 'string',
+    imageIds: list(ImageId),
+    ...paging,
+    filter: struct({ tagStatus: 'string' }),
+  }),
+  CreatePullThroughCacheRule: struct({
+    ecrRepositoryPrefix: req,
+    upstreamRegistryUrl: req,
+    registryId: 'string',
+    upstreamRegistry: 'string',
+    credentialArn: 'string',
+    customRoleArn: 'string',
+    upstreamRepositoryPrefix: 'string',
+  }),
+  DescribePullThroughCacheRules: struct({
+    registryId: 'string',
+    ecrRepositoryPrefixes: list('string'),
+    ...paging,
+  }),
+  UpdatePullThroughCacheRule: struct({
+    ecrRepositoryPrefix: req,
+    registryId: 'string',
+    credentialArn: 'string',
+    customRoleArn: 'string',
+  }),
+  DeletePullThroughCacheRule: struct({ ecrRepositoryPrefix: req, registryId: 'string' }),
+  ValidatePullThroughCacheRule: struct({ ecrRepositoryPrefix: req, registryId: 'string' }),
   // The data path (EcrDataOps).
   BatchCheckLayerAvailability: struct({
     repositoryName: req,
@@ -154,6 +222,22 @@ const SERVICE: ServiceHandlers = {
   DescribeImages: (s, c, i) => s.describeImages(c, i),
   BatchDeleteImage: (s, c, i) => s.batchDeleteImage(c, i),
   PutImageTagMutability: (s, c, i) => s.putImageTagMutability(c, i),
+  PutLifecyclePolicy: (s, c, i) => s.putLifecyclePolicy(c, i),
+  GetLifecyclePolicy: (s, c, i) => s.getLifecyclePolicy(c, i),
+  DeleteLifecyclePolicy: (s, c, i) => s.deleteLifecyclePolicy(c, i),
+  StartLifecyclePolicyPreview: (s, c, i) => s.startLifecyclePolicyPreview(c, i),
+  GetLifecyclePolicyPreview: (s, c, i) => s.getLifecyclePolicyPreview(c, i),
+  PutReplicationConfiguration: (s, c, i) => s.putReplicationConfiguration(c, i),
+  DescribeImageReplicationStatus: (s, c, i) => s.describeImageReplicationStatus(c, i),
+  CreateRepositoryCreationTemplate: (s, c, i) => s.createRepositoryCreationTemplate(c, i),
+  DescribeRepositoryCreationTemplates: (s, c, i) => s.describeRepositoryCreationTemplates(c, i),
+  UpdateRepositoryCreationTemplate: (s, c, i) => s.updateRepositoryCreationTemplate(c, i),
+  DeleteRepositoryCreationTemplate: (s, c, i) => s.deleteRepositoryCreationTemplate(c, i),
+  CreatePullThroughCacheRule: (s, c, i) => s.createPullThroughCacheRule(c, i),
+  DescribePullThroughCacheRules: (s, c, i) => s.describePullThroughCacheRules(c, i),
+  UpdatePullThroughCacheRule: (s, c, i) => s.updatePullThroughCacheRule(c, i),
+  DeletePullThroughCacheRule: (s, c, i) => s.deletePullThroughCacheRule(c, i),
+  ValidatePullThroughCacheRule: (s, c, i) => s.validatePullThroughCacheRule(c, i),
 };
 
 const DATA: DataHandlers = {

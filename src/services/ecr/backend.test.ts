@@ -1004,13 +1004,12 @@ const scenarios: Scenario[] = [
         'LayerInaccessibleException',
       );
       await w.backend.putManifest(me, ref, 'v1', MT.ociManifest, img.manifest);
-      assert.deepEqual(
-        await w.data.getDownloadUrlForLayer(me, { repositoryName: 'app', layerDigest: layer }),
-        {
-          downloadUrl: `http://127.0.0.1:5000/v2/${A}/app/blobs/${layer}`,
-          layerDigest: layer,
-        },
-      );
+      const got = await w.data.getDownloadUrlForLayer(me, { repositoryName: 'app', layerDigest: layer });
+      assert.equal(got.layerDigest, layer);
+      const url = new URL(got.downloadUrl);
+      assert.equal(url.origin + url.pathname, `http://127.0.0.1:5000/v2/${A}/app/blobs/${layer}`);
+      const opened = await w.backend.openPresignedBlob(ref, layer, url.searchParams);
+      assert.ok((await readAll(opened.body)).equals(img.layers[0]!), 'the presigned URL opens the layer');
       await rejects(
         w.data.getDownloadUrlForLayer(me, { repositoryName: 'app', layerDigest: digestOf('absent') }),
         'LayersNotFoundException',

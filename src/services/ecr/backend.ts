@@ -17,6 +17,7 @@
  * metadata store (identity, policies, repository, image) are kept while the store's change stamp
  * holds (`readCache.ts`): any write drops them, so the next request sees it.
  */
+import { PullThroughCache } from './pullThrough.js';
 import type { Readable } from 'node:stream';
 import { principalOf, type Caller, type CallerIdentity, type RequestInfo } from '../../auth/caller.js';
 import { parseBasicAuth, verifyRegistryToken, type RegistryTokenClaims } from '../../auth/tokens.js';
@@ -200,6 +201,7 @@ export function createRegistryBackend(plain: EcrDeps): RegistryBackend {
   const layers = new LayerService(deps);
   const uploads = new UploadService(deps, layers);
   const images = new ImageService(deps);
+  const pullThrough = new PullThroughCache(deps, images, layers, plain.pullThroughRefreshMs);
   return {
     authenticate: (
       authorization: string | undefined,
@@ -213,6 +215,7 @@ export function createRegistryBackend(plain: EcrDeps): RegistryBackend {
       reference: string,
       _accept: readonly string[],
     ): Promise<StoredManifest> {
+      await pullThrough.beforePull(caller, repo, reference);
       return storedManifest(await images.get(caller, repo, reference));
     },
 
@@ -250,6 +253,14 @@ export function createRegistryBackend(plain: EcrDeps): RegistryBackend {
       range?: BlobRange,
     ): Promise<{ readonly size: number; readonly body: Readable }> =>
       layers.open(caller, repo, digest, range),
+
+    openPresignedBlob: (
+      repo: RepositoryRef,
+      digest: DigestString,
+      query: URLSearchParams,
+      range?: BlobRange,
+    ): Promise<{ readonly size: number; readonly body: Readable }> =>
+      layers.openPresigned(repo, digest, query, range),
 
     startUpload: (caller: Caller, repo: RepositoryRef): Promise<UploadState> => uploads.start(caller, repo),
 

@@ -94,6 +94,26 @@ export const ecrErrors = {
       'RegistryPolicyNotFoundException',
       `Registry policy does not exist in the registry with id '${registryId}'`,
     ),
+  lifecyclePolicyNotFound: (name: string, registryId: string) =>
+    err(
+      'LifecyclePolicyNotFoundException',
+      `Lifecycle policy does not exist for the repository with name '${name}' in the registry with id '${registryId}'`,
+    ),
+  /** The wording is **unconfirmed**: ECR's not-found form for the preview. */
+  lifecyclePreviewNotFound: (name: string, registryId: string) =>
+    err(
+      'LifecyclePolicyPreviewNotFoundException',
+      `Lifecycle policy preview does not exist for the repository with name '${name}' in the registry with id '${registryId}'`,
+    ),
+  /**
+   * A lifecycle policy ECR's grammar refuses: the form is AWS's (observed in
+   * cloudposse/terraform-aws-ecr#158); the reason after it is crossdock's.
+   */
+  invalidLifecyclePolicy: (reason: string) =>
+    err(
+      'InvalidParameterException',
+      `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: ${reason}'`,
+    ),
   imageNotFound: (id: { imageDigest?: string; imageTag?: string }, name: string, registryId: string) =>
     err(
       'ImageNotFoundException',

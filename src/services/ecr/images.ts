@@ -27,6 +27,7 @@ import {
   type ParsedManifest,
 } from './manifests.js';
 import type { ReferrerDescriptor, StoredManifest } from './registry.js';
+import { enqueueReplication } from './replication.js';
 
 /** How often a pull refreshes `lastRecordedPullTime` (ECR: "at least once every 24 hours"). */
 export const PULL_TIME_RESOLUTION_MS = 60_000;
@@ -185,7 +186,11 @@ export class ImageService {
     }
     const pushedAt = new Date(this.deps.clock.now());
     try {
-      return await this.deps.store.transaction((tx) => this.store(tx, ref, parsed, req.tag, pushedAt, door));
+      const result = await this.deps.store.transaction((tx) =>
+        this.store(tx, ref, parsed, req.tag, pushedAt, door),
+      );
+      if (result.changed) this.deps.replicationQueued?.();
+      return result;
     } catch (err) {
       if (err instanceof NotFound && err.entity === 'repository') throw repositoryNotFound(ref);
       if (err instanceof NotFound && err.entity === 'blob')
@@ -194,6 +199,22 @@ export class ImageService {
         throw referencedImagesNotFound(ref, [err.key.split('@').pop()!]);
       throw err;
     }
+  }
+
+  /**
+   * Stores a manifest ECR itself brings in (a pull-through cache import), with no IAM check of its
+   * own: the caller was authorized for ecr:BatchImportUpstreamImage. The same validation, blob
+   * and child checks and tag rules as a push.
+   */
+  async importManifest(
+    ref: RepositoryRef,
+    bytes: Buffer,
+    mediaType: string,
+    tag?: string,
+  ): Promise<PushResult> {
+    const parsed = parseManifest(bytes, { mediaType, algorithm: 'sha256' });
+    const pushedAt = new Date(this.deps.clock.now());
+    return this.deps.store.transaction((tx) => this.store(tx, ref, parsed, tag, pushedAt, 'registry'));
   }
 
   /** The transactional half of a push: mutability, references, then the one atomic put. */
@@ -261,6 +282,8 @@ export class ImageService {
       },
       tag === undefined ? undefined : { tag },
     );
+    // Replication jobs are queued with the image, in this transaction: never one without the other.
+    await enqueueReplication(tx, this.deps.ids, ref, m.digest, tag === undefined ? [] : [tag], pushedAt);
     return { manifest: m, image: r.image, ...(tag !== undefined && { tag }), changed: true };
   }
 

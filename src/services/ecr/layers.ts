@@ -8,6 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Caller } from '../../auth/caller.js';
+import { BlobUrlSigner, PRESIGN_TTL_MS } from '../../auth/presign.js';
 import { isDigest, parseDigest, type ByteRange, type Digest } from '../../store/blobs/BlobStore.js';
 import { BlobStoreError } from '../../store/blobs/errors.js';
 import { StoreError } from '../../store/meta/errors.js';
@@ -16,6 +17,7 @@ import { ServiceError } from '../errors.js';
 import { RepositoryAccess, repositoryNotFound } from './access.js';
 import type { RegistryAddressing } from './addressing.js';
 import type { EcrDeps } from './deps.js';
+import { holdBlob, LINK_REFRESH_MS } from './gc.js';
 
 /**
  * Runs a store call for a repository that was found a moment ago, turning the store's
@@ -59,9 +61,9 @@ export function fromBlobError(err: unknown, ref: RepositoryRef, digest: string):
 }
 
 /**
- * The URL of a blob on this server, in the configured addressing style: crossdock serves blobs
- * itself, so this is GetDownloadUrlForLayer's `downloadUrl` (it needs the registry's Basic auth,
- * unlike ECR's presigned storage URLs).
+ * The URL of a blob on this server, in the configured addressing style. GetDownloadUrlForLayer
+ * adds the presigning query to it (`auth/presign.ts`), so it opens with no credentials, like
+ * ECR's presigned storage URLs.
  */
 export function blobUrl(a: RegistryAddressing, ref: RepositoryRef, digest: string): string {
   if (a.style === 'host') {
@@ -90,9 +92,11 @@ export interface LayerFailureOut {
 /** Blob reads, mounts and monolithic puts of repositories; see the module comment. */
 export class LayerService {
   private readonly access: RepositoryAccess;
+  private readonly signer: BlobUrlSigner;
 
   constructor(private readonly deps: EcrDeps) {
     this.access = new RepositoryAccess(deps);
+    this.signer = new BlobUrlSigner(deps.registryTokenKey);
   }
 
   /** The link of a blob in a repository, or LayersNotFoundException. */
@@ -106,9 +110,11 @@ export class LayerService {
   async stat(caller: Caller, ref: RepositoryRef, digest: string): Promise<{ readonly size: number }> {
     await this.access.require(caller, 'ecr:BatchCheckLayerAvailability', ref);
     const d = parseDigest(digest);
-    await this.linked(ref, d);
+    const link = await this.linked(ref, d);
     const info = await this.deps.blobs.store.stat(d);
     if (info === undefined) throw layerNotFound(ref, d);
+    // A client that finds the blob may skip its upload: keep the link through the push (gc.ts).
+    if ((await this.refresh(ref, link, false)) === undefined) throw layerNotFound(ref, d);
     return { size: info.size };
   }
 
@@ -134,6 +140,36 @@ export class LayerService {
   }
 
   /**
+   * A GET of a presigned layer URL (GetDownloadUrlForLayer's `downloadUrl`): no credentials, the
+   * signature stands for the check made when the URL was issued. Refused as S3 refuses a bad or
+   * expired presigned URL (access denied); a layer gone since then is not found.
+   */
+  async openPresigned(
+    ref: RepositoryRef,
+    digest: string,
+    query: URLSearchParams,
+    range?: ByteRange,
+  ): Promise<{ readonly size: number; readonly body: Readable }> {
+    const d = parseDigest(digest);
+    const blob = { accountId: ref.accountId, region: ref.region, repositoryName: ref.name, digest: d };
+    const v = this.signer.verify(blob, query, this.deps.clock.now());
+    if (!v.ok) {
+      throw new ServiceError(
+        'AccessDenied',
+        v.problem === 'expired'
+          ? 'the presigned layer url has expired; call GetDownloadUrlForLayer again'
+          : 'the presigned layer url does not match its signature',
+      );
+    }
+    const link = await this.linked(ref, d);
+    try {
+      return { size: link.size, body: await this.deps.blobs.store.open(d, range) };
+    } catch (err) {
+      throw fromBlobError(err, ref, d);
+    }
+  }
+
+  /**
    * Cross-repository mount: the caller must be allowed to pull from `from` (ecr:BatchGetImage and
    * ecr:GetDownloadUrlForLayer there) and to push here (ecr:InitiateLayerUpload and
    * ecr:CompleteLayerUpload, as a monolithic push). `undefined` when `from` does not have the blob.
@@ -149,12 +185,17 @@ export class LayerService {
     await this.access.require(caller, 'ecr:InitiateLayerUpload', ref);
     await this.access.require(caller, 'ecr:CompleteLayerUpload', ref);
     const d = parseDigest(digest);
-    const source = await inRepository(from, () => this.deps.store.blobs.get(from, d));
-    if (source === undefined) return undefined;
-    const info = await this.deps.blobs.store.stat(d);
-    if (info === undefined) return undefined;
-    await this.link(ref, d, info.size);
-    return { size: info.size };
+    // Held against garbage collection from before the bytes are looked at until linked (gc.ts).
+    return inRepository(ref, () =>
+      holdBlob(this.deps, ref, d, async () => {
+        const source = await inRepository(from, () => this.deps.store.blobs.get(from, d));
+        if (source === undefined) return undefined;
+        const info = await this.deps.blobs.store.stat(d);
+        if (info === undefined) return undefined;
+        await this.link(ref, d, info.size);
+        return { size: info.size };
+      }),
+    );
   }
 
   /**
@@ -172,21 +213,49 @@ export class LayerService {
     await this.access.require(caller, 'ecr:InitiateLayerUpload', ref);
     await this.access.require(caller, 'ecr:CompleteLayerUpload', ref);
     const d = parseDigest(digest);
-    let stored: number;
-    try {
-      stored = (await this.deps.blobs.store.put(d, body, size === undefined ? {} : { expectedSize: size }))
-        .size;
-    } catch (err) {
-      throw fromBlobError(err, ref, d);
-    }
-    await this.link(ref, d, stored);
-    return { size: stored };
+    // Held against garbage collection from before the bytes are written until linked (gc.ts).
+    return inRepository(ref, () =>
+      holdBlob(this.deps, ref, d, async () => {
+        let stored: number;
+        try {
+          stored = (
+            await this.deps.blobs.store.put(d, body, size === undefined ? {} : { expectedSize: size })
+          ).size;
+        } catch (err) {
+          throw fromBlobError(err, ref, d);
+        }
+        await this.link(ref, d, stored);
+        return { size: stored };
+      }),
+    );
   }
 
   /** Makes a stored blob visible in a repository (idempotent). */
   async link(ref: RepositoryRef, digest: Digest, size: number): Promise<BlobLink> {
     const linkedAt = new Date(this.deps.clock.now());
-    return inRepository(ref, () => this.deps.store.blobs.link(ref, { digest, size, linkedAt }));
+    const link = await inRepository(ref, () => this.deps.store.blobs.link(ref, { digest, size, linkedAt }));
+    return (await this.refresh(ref, link, true)) ?? link;
+  }
+
+  /**
+   * Restarts the grace period of a link no image uses when a push relies on it again (upload,
+   * mount, HEAD), so that garbage collection does not remove it mid-push (gc.ts). `relink` says
+   * the caller holds the blob against collection (an upload session or {@link holdBlob}), so a
+   * link pruned meanwhile may be made again; otherwise a pruned link answers `undefined`.
+   */
+  private async refresh(ref: RepositoryRef, link: BlobLink, relink: boolean): Promise<BlobLink | undefined> {
+    const now = this.deps.clock.now();
+    if (link.imageCount > 0 || now - link.linkedAt.getTime() < LINK_REFRESH_MS) return link;
+    const fresh = { digest: link.digest, size: link.size, linkedAt: new Date(now) };
+    return inRepository(ref, () =>
+      this.deps.store.transaction(async (tx) => {
+        const l = await tx.blobs.get(ref, link.digest);
+        if (l === undefined) return relink ? tx.blobs.link(ref, fresh) : undefined;
+        if (l.imageCount > 0 || now - l.linkedAt.getTime() < LINK_REFRESH_MS) return l;
+        await tx.blobs.unlink(ref, link.digest);
+        return tx.blobs.link(ref, fresh);
+      }),
+    );
   }
 
   /**
@@ -201,7 +270,13 @@ export class LayerService {
     await this.access.require(caller, 'ecr:BatchCheckLayerAvailability', ref);
     const valid = digests.filter(isDigest);
     const links = await inRepository(ref, () => this.deps.store.blobs.getMany(ref, valid));
-    const byDigest = new Map(links.map((l) => [l.digest, l]));
+    // As a HEAD: a client told a layer is there may skip it, so its link is kept through the push.
+    const kept: BlobLink[] = [];
+    for (const l of links) {
+      const fresh = await this.refresh(ref, l, false);
+      if (fresh !== undefined) kept.push(fresh);
+    }
+    const byDigest = new Map(kept.map((l) => [l.digest, l]));
     const layers: LayerOut[] = [];
     const failures: LayerFailureOut[] = [];
     for (const d of digests) {
@@ -245,6 +320,8 @@ export class LayerService {
         'The specified layer is not available because it is not associated with an image. Unassociated image layers may be cleaned up at any time.',
       );
     }
-    return { downloadUrl: blobUrl(this.deps.addressing, ref, digest), layerDigest: digest };
+    const blob = { accountId: ref.accountId, region: ref.region, repositoryName: ref.name, digest };
+    const query = this.signer.sign(blob, this.deps.clock.now() + PRESIGN_TTL_MS);
+    return { downloadUrl: `${blobUrl(this.deps.addressing, ref, digest)}?${query}`, layerDigest: digest };
   }
 }

@@ -6,11 +6,14 @@
  * (`@aws-sdk/client-ecr` 3.1169 schemas, botocore `ecr/2015-09-21`), and every presenter builds
  * its object in that order, which is the order the awsJson encoder writes them.
  */
+import type { PullThroughInputs, PullThroughOutputs } from './pullThrough.js';
 import type {
   ImageInfo,
   ImageTagMutabilityExclusionFilter,
   Registry,
+  ReplicationConfiguration,
   Repository,
+  RepositoryCreationTemplate,
   Tag,
 } from '../../store/meta/records.js';
 import { repositoryUri, type RegistryAddressing } from './addressing.js';
@@ -46,7 +49,7 @@ export interface PagingIn {
 }
 
 /** Inputs of the operations EcrService serves, member names as in the ECR API. */
-export interface EcrInputs {
+export interface EcrInputs extends PullThroughInputs {
   CreateRepository: {
     repositoryName: string;
     registryId?: string;
@@ -83,6 +86,44 @@ export interface EcrInputs {
     registryId?: string;
     imageTagMutabilityExclusionFilters?: ExclusionFilterIn[];
   };
+  PutLifecyclePolicy: { repositoryName: string; lifecyclePolicyText: string; registryId?: string };
+  GetLifecyclePolicy: { repositoryName: string; registryId?: string };
+  DeleteLifecyclePolicy: { repositoryName: string; registryId?: string };
+  StartLifecyclePolicyPreview: { repositoryName: string; registryId?: string; lifecyclePolicyText?: string };
+  GetLifecyclePolicyPreview: PagingIn & {
+    repositoryName: string;
+    registryId?: string;
+    imageIds?: ImageIdIn[];
+    filter?: { tagStatus?: string };
+  };
+  PutReplicationConfiguration: { replicationConfiguration: ReplicationConfigurationIn };
+  DescribeImageReplicationStatus: { repositoryName: string; imageId: ImageIdIn; registryId?: string };
+  CreateRepositoryCreationTemplate: CreationTemplateIn & { appliedFor: string[] };
+  DescribeRepositoryCreationTemplates: PagingIn & { prefixes?: string[] };
+  UpdateRepositoryCreationTemplate: CreationTemplateIn;
+  DeleteRepositoryCreationTemplate: { prefix: string };
+}
+
+/** `ReplicationConfiguration` as sent (validated by `replication.ts`). */
+export interface ReplicationConfigurationIn {
+  readonly rules: {
+    readonly destinations: { readonly region: string; readonly registryId: string }[];
+    readonly repositoryFilters?: { readonly filter: string; readonly filterType: string }[];
+  }[];
+}
+
+/** The settings of Create/UpdateRepositoryCreationTemplate as sent (validated by `templates.ts`). */
+export interface CreationTemplateIn {
+  prefix: string;
+  description?: string;
+  encryptionConfiguration?: { encryptionType: string; kmsKey?: string };
+  resourceTags?: TagIn[];
+  imageTagMutability?: string;
+  imageTagMutabilityExclusionFilters?: ExclusionFilterIn[];
+  repositoryPolicy?: string;
+  lifecyclePolicy?: string;
+  appliedFor?: string[];
+  customRoleArn?: string;
 }
 
 /** `Repository`. */
@@ -140,8 +181,50 @@ export interface ReplicationConfigurationOut {
   }[];
 }
 
+/** `ImageReplicationStatus` (`failureReason` is crossdock's addition: ECR's sentence for `failureCode`). */
+export interface ImageReplicationStatusOut {
+  readonly region: string;
+  readonly registryId: string;
+  readonly status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  readonly failureCode?: string;
+  readonly failureReason?: string;
+}
+
+/** `RepositoryCreationTemplate`. */
+export interface RepositoryCreationTemplateOut {
+  readonly prefix: string;
+  readonly description?: string;
+  readonly encryptionConfiguration?: { readonly encryptionType: string; readonly kmsKey?: string };
+  readonly resourceTags: TagIn[];
+  readonly imageTagMutability?: string;
+  readonly imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilter[];
+  readonly repositoryPolicy?: string;
+  readonly lifecyclePolicy?: string;
+  readonly appliedFor: string[];
+  readonly customRoleArn?: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** `LifecyclePolicy` answers (Put/Get/Delete); `lastEvaluatedAt` once a run has evaluated it. */
+export interface LifecyclePolicyOut {
+  readonly registryId: string;
+  readonly repositoryName: string;
+  readonly lifecyclePolicyText: string;
+  readonly lastEvaluatedAt?: Date;
+}
+
+/** `LifecyclePolicyPreviewResult`. */
+export interface LifecyclePreviewResultOut {
+  readonly imageTags?: string[];
+  readonly imageDigest: string;
+  readonly imagePushedAt: Date;
+  readonly action: { readonly type: 'EXPIRE' };
+  readonly appliedRulePriority: number;
+}
+
 /** The answers of EcrService, one per operation. */
-export interface EcrOutputs {
+export interface EcrOutputs extends PullThroughOutputs {
   CreateRepository: { repository: RepositoryOut };
   DescribeRepositories: { repositories: RepositoryOut[]; nextToken?: string };
   DeleteRepository: { repository: RepositoryOut };
@@ -164,6 +247,47 @@ export interface EcrOutputs {
     repositoryName: string;
     imageTagMutability: string;
     imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilter[];
+  };
+  PutLifecyclePolicy: { registryId: string; repositoryName: string; lifecyclePolicyText: string };
+  GetLifecyclePolicy: LifecyclePolicyOut;
+  DeleteLifecyclePolicy: LifecyclePolicyOut;
+  StartLifecyclePolicyPreview: {
+    registryId: string;
+    repositoryName: string;
+    lifecyclePolicyText: string;
+    status: 'IN_PROGRESS';
+  };
+  GetLifecyclePolicyPreview: {
+    registryId: string;
+    repositoryName: string;
+    lifecyclePolicyText: string;
+    status: 'COMPLETE';
+    nextToken?: string;
+    previewResults: LifecyclePreviewResultOut[];
+    summary: { expiringImageTotalCount: number };
+  };
+  PutReplicationConfiguration: { replicationConfiguration: ReplicationConfigurationOut };
+  DescribeImageReplicationStatus: {
+    repositoryName: string;
+    imageId: ImageIdOut;
+    replicationStatuses: ImageReplicationStatusOut[];
+  };
+  CreateRepositoryCreationTemplate: {
+    registryId: string;
+    repositoryCreationTemplate: RepositoryCreationTemplateOut;
+  };
+  DescribeRepositoryCreationTemplates: {
+    registryId: string;
+    repositoryCreationTemplates: RepositoryCreationTemplateOut[];
+    nextToken?: string;
+  };
+  UpdateRepositoryCreationTemplate: {
+    registryId: string;
+    repositoryCreationTemplate: RepositoryCreationTemplateOut;
+  };
+  DeleteRepositoryCreationTemplate: {
+    registryId: string;
+    repositoryCreationTemplate: RepositoryCreationTemplateOut;
   };
 }
 
@@ -210,13 +334,43 @@ export function imageDetailOut(repo: Repository, image: ImageInfo): ImageDetailO
 
 /** The registry's replication rules as DescribeRegistry shows them (`rules: []` when unset). */
 export function replicationOut(registry: Registry | undefined): ReplicationConfigurationOut {
-  const rules = registry?.replicationConfiguration?.rules ?? [];
+  return { rules: replicationRulesOut(registry?.replicationConfiguration) };
+}
+
+/** The rules of a replication configuration in AWS's member names (filters left out when none). */
+export function replicationRulesOut(
+  config: ReplicationConfiguration | undefined,
+): ReplicationConfigurationOut['rules'] {
+  return (config?.rules ?? []).map((r) => ({
+    destinations: r.destinations.map((d) => ({ region: d.region, registryId: d.registryId })),
+    ...(r.repositoryFilters.length > 0 && {
+      repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: f.filterType })),
+    }),
+  }));
+}
+
+/** A repository creation template as the template operations answer it. */
+export function creationTemplateOut(t: RepositoryCreationTemplate): RepositoryCreationTemplateOut {
   return {
-    rules: rules.map((r) => ({
-      destinations: r.destinations.map((d) => ({ region: d.region, registryId: d.registryId })),
-      ...(r.repositoryFilters.length > 0 && {
-        repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: f.filterType })),
+    prefix: t.prefix,
+    ...(t.description !== undefined && { description: t.description }),
+    ...(t.encryption !== undefined && {
+      encryptionConfiguration: {
+        encryptionType: t.encryption.encryptionType,
+        ...(t.encryption.kmsKey !== undefined && { kmsKey: t.encryption.kmsKey }),
+      },
+    }),
+    resourceTags: tagsOut(t.resourceTags),
+    ...(t.imageTagMutability !== undefined && { imageTagMutability: t.imageTagMutability }),
+    ...(t.imageTagMutabilityExclusionFilters !== undefined &&
+      t.imageTagMutabilityExclusionFilters.length > 0 && {
+        imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters.map((f) => ({ ...f })),
       }),
-    })),
+    ...(t.repositoryPolicy !== undefined && { repositoryPolicy: t.repositoryPolicy }),
+    ...(t.lifecyclePolicy !== undefined && { lifecyclePolicy: t.lifecyclePolicy }),
+    appliedFor: [...t.appliedFor],
+    ...(t.customRoleArn !== undefined && { customRoleArn: t.customRoleArn }),
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
   };
 }

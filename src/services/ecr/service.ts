@@ -2,6 +2,13 @@ import type { Caller } from '../../auth/caller.js';
 import { RepositoryAccess } from './access.js';
 import type { EcrDeps } from './deps.js';
 import { getAuthorizationToken } from './auth.js';
+import {
+  deleteLifecyclePolicy,
+  getLifecyclePolicy,
+  getLifecyclePolicyPreview,
+  putLifecyclePolicy,
+  startLifecyclePolicyPreview,
+} from './lifecycle/operations.js';
 import { batchDeleteImage, describeImages, listImages } from './listing.js';
 import {
   deleteRegistryPolicy,
@@ -20,6 +27,20 @@ import {
   putImageTagMutability,
 } from './repositories.js';
 import { listTagsForResource, tagResource, untagResource } from './tags.js';
+import {
+  createPullThroughCacheRule,
+  deletePullThroughCacheRule,
+  describePullThroughCacheRules,
+  updatePullThroughCacheRule,
+  validatePullThroughCacheRule,
+} from './pullThrough.js';
+import { describeImageReplicationStatus, putReplicationConfiguration } from './replication.js';
+import {
+  createRepositoryCreationTemplate,
+  deleteRepositoryCreationTemplate,
+  describeRepositoryCreationTemplates,
+  updateRepositoryCreationTemplate,
+} from './templates.js';
 
 /**
  * What the operation modules share: the dependencies, the one way to authorize a repository
@@ -183,5 +204,133 @@ export class EcrService {
   /** BatchDeleteImage. */
   batchDeleteImage(c: Caller, i: EcrInputs['BatchDeleteImage']): Promise<EcrOutputs['BatchDeleteImage']> {
     return batchDeleteImage(this.ctx, c, i);
+  }
+
+  /** PutLifecyclePolicy. */
+  putLifecyclePolicy(
+    c: Caller,
+    i: EcrInputs['PutLifecyclePolicy'],
+  ): Promise<EcrOutputs['PutLifecyclePolicy']> {
+    return putLifecyclePolicy(this.ctx, c, i);
+  }
+
+  /** GetLifecyclePolicy. */
+  getLifecyclePolicy(
+    c: Caller,
+    i: EcrInputs['GetLifecyclePolicy'],
+  ): Promise<EcrOutputs['GetLifecyclePolicy']> {
+    return getLifecyclePolicy(this.ctx, c, i);
+  }
+
+  /** DeleteLifecyclePolicy. */
+  deleteLifecyclePolicy(
+    c: Caller,
+    i: EcrInputs['DeleteLifecyclePolicy'],
+  ): Promise<EcrOutputs['DeleteLifecyclePolicy']> {
+    return deleteLifecyclePolicy(this.ctx, c, i);
+  }
+
+  /** StartLifecyclePolicyPreview. */
+  startLifecyclePolicyPreview(
+    c: Caller,
+    i: EcrInputs['StartLifecyclePolicyPreview'],
+  ): Promise<EcrOutputs['StartLifecyclePolicyPreview']> {
+    return startLifecyclePolicyPreview(this.ctx, c, i);
+  }
+
+  /** GetLifecyclePolicyPreview. */
+  getLifecyclePolicyPreview(
+    c: Caller,
+    i: EcrInputs['GetLifecyclePolicyPreview'],
+  ): Promise<EcrOutputs['GetLifecyclePolicyPreview']> {
+    return getLifecyclePolicyPreview(this.ctx, c, i);
+  }
+
+  /** PutReplicationConfiguration. */
+  putReplicationConfiguration(
+    c: Caller,
+    i: EcrInputs['PutReplicationConfiguration'],
+  ): Promise<EcrOutputs['PutReplicationConfiguration']> {
+    return putReplicationConfiguration(this.ctx, c, i);
+  }
+
+  /** DescribeImageReplicationStatus. */
+  describeImageReplicationStatus(
+    c: Caller,
+    i: EcrInputs['DescribeImageReplicationStatus'],
+  ): Promise<EcrOutputs['DescribeImageReplicationStatus']> {
+    return describeImageReplicationStatus(this.ctx, c, i);
+  }
+
+  /** CreateRepositoryCreationTemplate. */
+  createRepositoryCreationTemplate(
+    c: Caller,
+    i: EcrInputs['CreateRepositoryCreationTemplate'],
+  ): Promise<EcrOutputs['CreateRepositoryCreationTemplate']> {
+    return createRepositoryCreationTemplate(this.ctx, c, i);
+  }
+
+  /** DescribeRepositoryCreationTemplates. */
+  describeRepositoryCreationTemplates(
+    c: Caller,
+    i: EcrInputs['DescribeRepositoryCreationTemplates'] = {},
+  ): Promise<EcrOutputs['DescribeRepositoryCreationTemplates']> {
+    return describeRepositoryCreationTemplates(this.ctx, c, i);
+  }
+
+  /** UpdateRepositoryCreationTemplate. */
+  updateRepositoryCreationTemplate(
+    c: Caller,
+    i: EcrInputs['UpdateRepositoryCreationTemplate'],
+  ): Promise<EcrOutputs['UpdateRepositoryCreationTemplate']> {
+    return updateRepositoryCreationTemplate(this.ctx, c, i);
+  }
+
+  /** CreatePullThroughCacheRule. */
+  createPullThroughCacheRule(
+    c: Caller,
+    i: EcrInputs['CreatePullThroughCacheRule'],
+  ): Promise<EcrOutputs['CreatePullThroughCacheRule']> {
+    return createPullThroughCacheRule(this.ctx, c, i);
+  }
+
+  /** DescribePullThroughCacheRules. */
+  describePullThroughCacheRules(
+    c: Caller,
+    i: EcrInputs['DescribePullThroughCacheRules'],
+  ): Promise<EcrOutputs['DescribePullThroughCacheRules']> {
+    return describePullThroughCacheRules(this.ctx, c, i);
+  }
+
+  /** UpdatePullThroughCacheRule. */
+  updatePullThroughCacheRule(
+    c: Caller,
+    i: EcrInputs['UpdatePullThroughCacheRule'],
+  ): Promise<EcrOutputs['UpdatePullThroughCacheRule']> {
+    return updatePullThroughCacheRule(this.ctx, c, i);
+  }
+
+  /** DeletePullThroughCacheRule. */
+  deletePullThroughCacheRule(
+    c: Caller,
+    i: EcrInputs['DeletePullThroughCacheRule'],
+  ): Promise<EcrOutputs['DeletePullThroughCacheRule']> {
+    return deletePullThroughCacheRule(this.ctx, c, i);
+  }
+
+  /** ValidatePullThroughCacheRule. */
+  validatePullThroughCacheRule(
+    c: Caller,
+    i: EcrInputs['ValidatePullThroughCacheRule'],
+  ): Promise<EcrOutputs['ValidatePullThroughCacheRule']> {
+    return validatePullThroughCacheRule(this.ctx, c, i);
+  }
+
+  /** DeleteRepositoryCreationTemplate. */
+  deleteRepositoryCreationTemplate(
+    c: Caller,
+    i: EcrInputs['DeleteRepositoryCreationTemplate'],
+  ): Promise<EcrOutputs['DeleteRepositoryCreationTemplate']> {
+    return deleteRepositoryCreationTemplate(this.ctx, c, i);
   }
 }
