@@ -26,6 +26,8 @@
  * Tokens are cached in `CROSSDOCK_CACHE_DIR` (else `~/.crossdock/cache/`), one 0600 file per
  * registry host and identity, and reused until 15 minutes before they expire.
  */
+// First: silences the SDK's Node.js support warning before any client is built.
+import './quietSdk.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';

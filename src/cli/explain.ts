@@ -322,6 +322,8 @@ export async function gatherIdentity(
   tags?: Record<string, string>;
   identity: FetchedPolicy[];
   boundary?: FetchedPolicy;
+  /** A role's trust policy, decoded. */
+  trustPolicy?: string;
 }> {
   if (principal.kind === 'root') return { principalArn: principal.arn, identity: [] };
   const kind = principal.kind === 'user' ? 'user' : 'role';
@@ -332,6 +334,7 @@ export async function gatherIdentity(
   let uniqueId: string | undefined;
   let boundaryArn: string | undefined;
   let tags: Record<string, string> | undefined;
+  let trustPolicy: string | undefined;
   try {
     if (kind === 'user') {
       const u = (await iam.send(new GetUserCommand({ UserName: name }))).User;
@@ -345,6 +348,7 @@ export async function gatherIdentity(
       uniqueId = r?.RoleId;
       boundaryArn = r?.PermissionsBoundary?.PermissionsBoundaryArn;
       tags = tagRecord(r?.Tags);
+      if (r?.AssumeRolePolicyDocument !== undefined) trustPolicy = decodeDocument(r.AssumeRolePolicyDocument);
     }
   } catch (e) {
     if (named(e, 'NoSuchEntityException', 'NoSuchEntity'))
@@ -419,7 +423,76 @@ export async function gatherIdentity(
     ...(tags !== undefined && { tags }),
     identity,
     ...(boundary !== undefined && { boundary }),
+    ...(trustPolicy !== undefined && { trustPolicy }),
   };
+}
+
+/** Whether a trust policy lets ECS tasks assume the role (`ecs-tasks.amazonaws.com`, sts:AssumeRole). */
+export function trustsEcsTasks(trustPolicy: string | undefined): boolean {
+  if (trustPolicy === undefined) return false;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(trustPolicy);
+  } catch {
+    return false;
+  }
+  const list = (doc as { Statement?: unknown }).Statement;
+  const statements = Array.isArray(list) ? list : [list];
+  const strings = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return statements.some((st) => {
+    if (typeof st !== 'object' || st === null) return false;
+    const o = st as Record<string, unknown>;
+    const principal = o.Principal as Record<string, unknown> | undefined;
+    return (
+      o.Effect === 'Allow' &&
+      typeof principal === 'object' &&
+      principal !== null &&
+      strings(principal.Service).includes('ecs-tasks.amazonaws.com') &&
+      strings(o.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()))
+    );
+  });
+}
+
+/**
+ * The roles of `account` (other than `self`) that Allow statements of a repository policy name and
+ * ECS tasks assume, read with the consumer's credentials; a role that cannot be read is left out.
+ */
+async function grantedEcsRoles(
+  iam: IAMClient,
+  repositoryPolicy: string | undefined,
+  account: string,
+  self: string,
+): Promise<string[]> {
+  if (repositoryPolicy === undefined) return [];
+  let doc: unknown;
+  try {
+    doc = JSON.parse(repositoryPolicy);
+  } catch {
+    return [];
+  }
+  const list = (doc as { Statement?: unknown }).Statement;
+  const roles = new Set<string>();
+  for (const st of Array.isArray(list) ? list : [list]) {
+    const o = (typeof st === 'object' && st !== null ? st : {}) as Record<string, unknown>;
+    const principal = o.Principal as Record<string, unknown> | undefined;
+    if (o.Effect !== 'Allow' || typeof principal !== 'object' || principal === null) continue;
+    const aws =
+      typeof principal.AWS === 'string' ? [principal.AWS] : Array.isArray(principal.AWS) ? principal.AWS : [];
+    for (const arn of aws)
+      if (typeof arn === 'string' && arn !== self && arn.startsWith(`arn:aws:iam::${account}:role/`))
+        roles.add(arn);
+  }
+  const out: string[] = [];
+  for (const arn of [...roles].slice(0, 10)) {
+    try {
+      const r = (await iam.send(new GetRoleCommand({ RoleName: arn.slice(arn.lastIndexOf('/') + 1) }))).Role;
+      if (r?.Arn === arn && trustsEcsTasks(decodeDocument(r.AssumeRolePolicyDocument))) out.push(arn);
+    } catch {
+      // a role that is gone or unreadable says nothing about ECS
+    }
+  }
+  return out;
 }
 
 /** A user's group policies; an endpoint without IAM groups is noted, not fatal. */
@@ -653,6 +726,11 @@ export async function gather(a: ExplainArgs): Promise<Gathered> {
 
   const orgTarget = (fallback: AwsTarget): AwsTarget =>
     a.orgProfile !== undefined ? { ...base, profile: a.orgProfile } : fallback;
+  const callerIsEcsRole = trustsEcsTasks(id.trustPolicy);
+  const ecsRoles =
+    callerIsEcsRole && id.entity?.kind === 'role'
+      ? await grantedEcsRoles(iam, repositoryPolicy?.text, p.accountId, id.principalArn)
+      : [];
   const scp = await orgPolicies('scp', p.accountId, consumer, orgTarget(consumer), notConsidered);
   const rcp = await orgPolicies('rcp', repo.accountId, owner, orgTarget(owner), notConsidered);
 
@@ -714,6 +792,7 @@ export async function gather(a: ExplainArgs): Promise<Gathered> {
       ...(registryPolicy !== undefined && { registryPolicy }),
       ...(scp.levels !== undefined && { scp: scp.levels }),
       ...(rcp.levels !== undefined && { rcp: rcp.levels }),
+      ...(callerIsEcsRole && { ecs: { callerIsEcsRole, grantedEcsRoles: ecsRoles } }),
     },
     notConsidered,
   };
@@ -924,6 +1003,7 @@ function toJson(a: ExplainArgs, g: Gathered, x: AccessExplanation): unknown {
       ...(g.inputs.rcp ?? []).flat().map((q) => ({ side: 'rcp', id: q.id, label: q.label })),
     ],
     resourceTags: g.inputs.resourceTags ?? {},
+    ...(g.inputs.ecs !== undefined && { ecs: g.inputs.ecs }),
     notConsidered: g.notConsidered,
   };
 }

@@ -11,6 +11,7 @@ import {
   CreateRoleCommand,
   GetRolePolicyCommand,
   GetRoleCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
   PutRolePolicyCommand,
@@ -29,7 +30,7 @@ import {
   type MergedDocument,
   type PlannedDocument,
 } from './analysis/grantPlan.js';
-import { parsePrincipal, parseRepository, TargetError } from './analysis/targets.js';
+import { parsePrincipal, parseRepository, TargetError, type PrincipalTarget } from './analysis/targets.js';
 import { awsConfig, resolveEndpoint, type AwsClientConfig, type AwsTarget } from './aws.js';
 import { configuredRegion } from './signedCall.js';
 
@@ -333,6 +334,30 @@ async function accountOf(config: AwsClientConfig, side: string): Promise<string>
   }
 }
 
+/**
+ * Fails when the grantee user or role does not exist (by its exact ARN, path included): AWS would
+ * refuse the repository policy naming it with ECR's opaque `Invalid repository policy provided`
+ * (and a trust policy with `Invalid principal in policy`), after the owner's side was half written.
+ */
+async function requireGrantee(to: PrincipalTarget, c: SideClients): Promise<void> {
+  if (to.kind !== 'user' && to.kind !== 'role') return;
+  let arn: string | undefined;
+  try {
+    arn =
+      to.kind === 'user'
+        ? (await c.iam.send(new GetUserCommand({ UserName: to.name }))).User?.Arn
+        : (await c.iam.send(new GetRoleCommand({ RoleName: to.name }))).Role?.Arn;
+  } catch (e) {
+    if (!named(e, 'NoSuchEntity', 'NoSuchEntityException'))
+      throw new GrantError(`cannot read ${to.kind} \`${to.name}\` of account ${to.accountId}: ${why(e)}`);
+  }
+  if (arn === to.arn) return;
+  throw new GrantError(
+    `${to.kind} \`${to.arn}\` does not exist${arn !== undefined ? ` (account ${to.accountId} has \`${arn}\`)` : ''}: ` +
+      "AWS refuses a policy naming it ('Invalid repository policy provided'); create it first or fix --to",
+  );
+}
+
 /** The whole grant; exported for tests, which call it with injected configurations. */
 export async function runGrant(
   a: GrantArgs,
@@ -364,6 +389,7 @@ export async function runGrant(
     let roleExists: boolean | undefined;
     for (const d of plan.documents) {
       const c = await sideClients(d);
+      if (d.id === 'consumer-policy' && a.spec.to !== undefined) await requireGrantee(a.spec.to, c);
       // The role's inline policy cannot exist before the role does.
       const existing = d.id === 'role-policy' && roleExists === false ? {} : await fetchExisting(d, c);
       if (existing.roleExists !== undefined) roleExists = existing.roleExists;

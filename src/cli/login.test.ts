@@ -292,6 +292,23 @@ test('--scope registry files the token under HOST:PORT/<account>[.<region>]', as
   assert.match(lines.join('\n'), /\(in 50 min\)/);
 });
 
+test('--json says where the token went and until when, as JSON, never the token', async () => {
+  const home = await tempDir();
+  const token = { username: 'AWS', password: PASSWORD, expiresAt: new Date(T0 + 12 * 3600_000) };
+  const { deps, lines } = fakeDeps(home, async () => token);
+  const role = `arn:aws:iam::${A}:role/R`;
+  assert.equal(await runLogin([`127.0.0.1:7560/${A}`, '--role-arn', role, '--json'], deps), 0);
+  assert.deepEqual(JSON.parse(lines.join('\n')), {
+    registry: '127.0.0.1:7560',
+    roleArn: role,
+    username: 'AWS',
+    dockerConfig: join(home, '.docker', 'config.json'),
+    containersAuth: join(home, '.config', 'containers', 'auth.json'),
+    expiresAt: new Date(T0 + 12 * 3600_000).toISOString(),
+  });
+  assert.ok(!lines.join('\n').includes(PASSWORD));
+});
+
 test('a refused token request exits 1 with the AWS error and writes nothing', async () => {
   const home = await tempDir();
   const { deps, errors } = fakeDeps(home, async () => {

@@ -33,11 +33,14 @@ import {
 } from './registryRef.js';
 
 const USAGE = `usage: crossdock login <registry-uri> [--role-arn ARN] [--profile P] [--endpoint URL] [--region R]
-                       [--docker-config DIR] [--auth-file FILE] [--scope host|registry]
+                       [--docker-config DIR] [--auth-file FILE] [--scope host|registry] [--json]
 
 <registry-uri>: HOST:PORT/<accountId>[.<region>][/<repository>], <accountId>.dkr.ecr.<region>.<domain>[:PORT],
 or HOST:PORT. Gets a registry token (as the role when --role-arn is given) and writes it to the docker
-config and the containers auth file used by skopeo and podman.`;
+config and the containers auth file used by skopeo and podman. --json prints where it wrote and when
+the token expires (never the token).
+
+exit status: 0 logged in, 1 the token or a file could not be had, 2 usage error`;
 
 /** What the ECR API is asked, and as whom. */
 export interface TokenRequest {
@@ -261,6 +264,7 @@ export interface LoginOptions {
   readonly dockerConfigDir?: string;
   readonly authFile?: string;
   readonly scope: 'host' | 'registry';
+  readonly json?: boolean;
 }
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
@@ -286,6 +290,7 @@ export function parseLoginArgs(args: string[]): LoginOptions {
         'docker-config': { type: 'string' },
         'auth-file': { type: 'string' },
         scope: { type: 'string' },
+        json: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -317,6 +322,7 @@ export function parseLoginArgs(args: string[]): LoginOptions {
     ...(values.region !== undefined && { region: values.region }),
     ...(values['docker-config'] !== undefined && { dockerConfigDir: values['docker-config'] }),
     ...(values['auth-file'] !== undefined && { authFile: values['auth-file'] }),
+    ...(values.json === true && { json: true }),
   };
 }
 
@@ -392,6 +398,24 @@ export async function runLogin(args: string[], deps: LoginDeps): Promise<number>
     return 1;
   }
   const who = opts.roleArn !== undefined ? ` as ${opts.roleArn}` : '';
+  if (opts.json === true) {
+    deps.out(
+      JSON.stringify(
+        {
+          registry: key,
+          ...(opts.roleArn !== undefined && { roleArn: opts.roleArn }),
+          username: token.username,
+          dockerConfig: paths.dockerConfig,
+          containersAuth: paths.containersAuth,
+          expiresAt: token.expiresAt.toISOString(),
+        },
+        null,
+        2,
+      ),
+    );
+    for (const w of warnings) deps.err(`crossdock: warning: ${w}`);
+    return 0;
+  }
   deps.out(`Login Succeeded: ${key}${who}`);
   deps.out(`  docker config:   ${paths.dockerConfig}`);
   deps.out(`  containers auth: ${paths.containersAuth}`);

@@ -1,11 +1,15 @@
+// First: silences the SDK's Node.js support warning before any client is built.
+import './quietSdk.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { accountsCommand } from './accounts.js';
 import { instanceProfileCommand } from './instanceProfile.js';
 import { accessCommand } from './access.js';
+import { copyCommand } from './copy.js';
 import { explainCommand } from './explain.js';
 import { grantCommand } from './grant.js';
-import { k8sCommand } from './k8s.js';
+import { k8sCommand, parseDuration } from './k8s.js';
+import { lifecycleCommand } from './lifecycle.js';
 import { lintCommand } from './lint.js';
 import { loginCommand } from './login.js';
 import { verifyCommand } from './verify.js';
@@ -17,23 +21,27 @@ commands:
   start                     serve with the defaults (port ${7560}, data in ./.crossdock)
   serve --port P --data DIR [--host 127.0.0.1] [--region us-east-1] [--tls-cert F --tls-key F | --tls self-signed]
                             [--registry-style path|host] [--registry-domain localhost]
+                            [--lifecycle-interval 1h] [--gc-grace 24h]
   accounts create --endpoint URL --alias NAME [--account-id 12DIGITS]
+  lifecycle run (--endpoint URL | --data DIR) [--gc-grace 24h] [--json]
   instance-profile --endpoint URL (--role-arn ARN | --instance-profile-name NAME) --port P [--host H] [--ecs]
   login <registry-uri> [--role-arn ARN] [--profile P] [--endpoint URL] [--region R]
-        [--docker-config DIR] [--auth-file FILE] [--scope host|registry]
-  lint <policy.json> [--type repository|identity|trust|registry] [--json]
+        [--docker-config DIR] [--auth-file FILE] [--scope host|registry] [--json]
+  lint <policy.json> [--type repository|identity|trust|registry] [--json] [--profile P ... [--endpoint URL]]
   explain --principal ARN (--action A --repository ARN|URI | --image REF) [--owner-profile P]
           [--consumer-profile P] [--endpoint URL] [--json]
   grant --repository ARN|URI --to PRINCIPAL_ARN|ACCOUNT_ID [--pull|--push] [--via-role NAME]
         [--condition-tag K=V] [--org o-xxxx] [--service NAME --source-arn ARN] [--owner-profile P]
         [--consumer-profile P] [--profile P] [--endpoint URL] [--region R] [--apply] [--json]
-  verify --repository ARN|URI [--tag T] --as PROFILE|ROLE_ARN [--profile P] [--push] [--endpoint URL]
+  verify --repository ARN|URI [--tag T] [--as PROFILE|ROLE_ARN] [--profile P] [--push] [--endpoint URL]
          [--region R] [--json]
   access [--account A] [--profile P] [--profiles P1,P2,...] [--endpoint URL] [--region R]
          [--format table|json|csv]
   k8s pull-secret --namespace NS --name NAME --registry <registry-uri> [--role-arn ARN] [--profile P]
         [--endpoint URL] [--region R] [--output yaml|json] [--apply [--kubeconfig FILE] [--context CTX]
-        [--refresh 6h]]`;
+        [--refresh 6h]]
+  copy SRC DEST [DEST...] [--platform OS/ARCH[/VARIANT]] [--src-role-arn ARN]
+       [--dest-role-arn ARN | --dest-role-arn DEST=ARN ...] [--profile P] [--region R] [--json]`;
 
 /** The default port of `crossdock start`. */
 export const DEFAULT_PORT = 7560;
@@ -73,8 +81,21 @@ function serveOptions(args: string[]): ServeOptions | string {
       'management-account-id': { type: 'string' },
       'registry-style': { type: 'string' },
       'registry-domain': { type: 'string' },
+      'lifecycle-interval': { type: 'string' },
+      'gc-grace': { type: 'string' },
     },
   });
+  const durations: { lifecycleIntervalMs?: number; gcGraceMs?: number } = {};
+  try {
+    if (values['lifecycle-interval'] !== undefined)
+      durations.lifecycleIntervalMs =
+        values['lifecycle-interval'] === '0' ? 0 : parseDuration(values['lifecycle-interval']);
+    if (values['gc-grace'] !== undefined) durations.gcGraceMs = parseDuration(values['gc-grace']);
+  } catch (e) {
+    return `${(e as Error).message} (--lifecycle-interval, --gc-grace)`;
+  }
+  if (durations.gcGraceMs !== undefined && durations.gcGraceMs <= 60_000)
+    return `--gc-grace must be longer than a minute, got \`${values['gc-grace']}\``;
   const port = Number(values.port ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return `--port must be a port number, got \`${values.port}\``;
@@ -87,6 +108,7 @@ function serveOptions(args: string[]): ServeOptions | string {
     return `--registry-style takes \`path\` or \`host\`, got \`${style}\``;
   return {
     port,
+    ...durations,
     ...(style !== undefined && { registryStyle: style }),
     ...(values['registry-domain'] !== undefined && { registryDomain: values['registry-domain'] }),
     dataDir: resolve(values.data ?? '.crossdock'),
@@ -135,6 +157,10 @@ export async function main(args: string[]): Promise<number> {
       return accessCommand(rest);
     case 'k8s':
       return k8sCommand(rest);
+    case 'lifecycle':
+      return lifecycleCommand(rest);
+    case 'copy':
+      return copyCommand(rest);
     case undefined:
     case 'help':
     case '--help':

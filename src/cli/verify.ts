@@ -21,7 +21,7 @@ import { apiEndpointFor, parseRegistryRef, RegistryRefError } from './registryRe
 import { configuredRegion } from './signedCall.js';
 
 /** The `--help` text; exported so main's usage and the tests agree with it. */
-export const VERIFY_USAGE = `usage: crossdock verify --repository ARN|URI [--tag T] --as PROFILE|ROLE_ARN [--push] [options]
+export const VERIFY_USAGE = `usage: crossdock verify --repository ARN|URI [--tag T] [--as PROFILE|ROLE_ARN] [--push] [options]
 
 Runs a real pull (and with --push the start of a push) step by step as the consumer and prints
 ✓ or ✗ per step with the AWS or OCI error of the step that fails:
@@ -30,7 +30,9 @@ Runs a real pull (and with --push the start of a push) step by step as the consu
 
   --repository ARN|URI   arn:aws:ecr:REGION:ACCT:repository/NAME or a repositoryUri (…:TAG works too)
   --tag T                the image to check (default: the first image DescribeImages or tags/list finds)
-  --as PROFILE|ROLE_ARN  the consumer: a profile, or a role assumed with --profile's credentials
+  --as PROFILE|ROLE_ARN  the consumer: a profile, or a role assumed with --profile's credentials;
+                         without it, whoever the standard credential chain resolves to (--profile,
+                         the environment, an instance or task role): the consumer checking itself
   --profile P            base credentials when --as is a role ARN (default: the standard chain)
   --push                 also start an upload and cancel it
   --endpoint URL         a crossdock server (default: CROSSDOCK_ENDPOINT, else AWS)
@@ -48,8 +50,8 @@ export interface VerifyArgs {
   /** The URI as given (not for an ARN): where the registry is. */
   readonly uri?: string;
   readonly reference?: string;
-  /** A profile name, or a role ARN to assume. */
-  readonly as: { readonly kind: 'profile' | 'role'; readonly value: string };
+  /** A profile name, or a role ARN to assume; absent: the standard credential chain as it resolves. */
+  readonly as?: { readonly kind: 'profile' | 'role'; readonly value: string };
   readonly profile?: string;
   readonly push: boolean;
   readonly endpoint?: string;
@@ -84,8 +86,7 @@ export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
   const repoArg = str('repository');
   if (repoArg === undefined) throw new VerifyUsageError('--repository is required');
   const asArg = str('as');
-  if (asArg === undefined) throw new VerifyUsageError('--as is required (a profile or a role ARN)');
-  if (asArg.startsWith('arn:') && !ROLE_ARN.test(asArg))
+  if (asArg?.startsWith('arn:') === true && !ROLE_ARN.test(asArg))
     throw new VerifyUsageError(`\`${asArg}\` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
   let repository: RepositoryTarget;
   try {
@@ -104,7 +105,9 @@ export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
     repository,
     ...(!repoArg.startsWith('arn:') && { uri: repoArg }),
     ...(reference !== undefined && { reference }),
-    as: { kind: ROLE_ARN.test(asArg) ? 'role' : 'profile', value: asArg },
+    ...(asArg !== undefined && {
+      as: { kind: ROLE_ARN.test(asArg) ? ('role' as const) : ('profile' as const), value: asArg },
+    }),
     ...(profile !== undefined && { profile }),
     push: values.push === true,
     ...(endpoint !== undefined && { endpoint }),
@@ -133,7 +136,7 @@ export interface VerifyDeps {
 /** `--as PROFILE` (or `--profile` under a role) with `--endpoint`. */
 export const defaultVerifyDeps: VerifyDeps = {
   baseConfig: (a) => {
-    const profile = a.as.kind === 'profile' ? a.as.value : a.profile;
+    const profile = a.as?.kind === 'profile' ? a.as.value : a.profile;
     return awsConfig({
       region: a.repository.region,
       ...(a.endpoint !== undefined && { endpoint: a.endpoint }),
@@ -260,7 +263,7 @@ export async function runVerify(a: VerifyArgs, deps: VerifyDeps = defaultVerifyD
   const steps: StepResult[] = [];
   const repo = a.repository;
   let config = deps.baseConfig(a);
-  if (a.as.kind === 'role') {
+  if (a.as?.kind === 'role') {
     try {
       config = await assumeRoleFrom(config, a.as.value, 'crossdock-verify');
       steps.push({ step: 'sts:AssumeRole', ok: true, detail: a.as.value });

@@ -245,4 +245,11 @@ describe('README: cross-account in five minutes', { skip }, () => {
     const pull = one(/skopeo copy .*docker:\/\/\S+ oci:/);
     assert.equal(pull.out.trim().split('\n').at(-1), manifestDigest, pull.out);
   });
+
+  test("no crossdock step prints the AWS SDK's Node.js support warning", () => {
+    const commands = find('npx crossdock');
+    assert.ok(commands.length > 5);
+    for (const s of commands)
+      assert.doesNotMatch(s.out, /NodeVersionSupportWarning|AWS SDK for JavaScript/, `step \`${s.text}\``);
+  });
 });

@@ -1,7 +1,9 @@
 // `crossdock explain` and `crossdock lint` against a started crossdock, for the common ways a
 // cross-account pull fails: one side granted but not the other (both ways round), a login token
 // scoped to a repository, an account (root) principal where a role was meant, Lambda's service
-// principal without aws:SourceArn, an explicit Deny, and a tag condition that does not hold.
+// principal without aws:SourceArn, an explicit Deny, a tag condition that does not hold, the task
+// role granted where ECS pulls with the task execution role, and ECR's opaque "Invalid repository
+// policy provided" (a Resource element, a role that does not exist: `lint --profile` looks it up).
 // Everything is set up with the SDK as a user would; the commands run in-process with their
 // output captured, reading policies through profiles of a temporary credentials file. Each
 // denial explain predicts is checked against the server: the same role session really calls ECR,
@@ -22,15 +24,30 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-ecr';
 import {
+  AddUserToGroupCommand,
   CreateAccessKeyCommand,
+  CreateGroupCommand,
   CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
+  PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import {
+  AttachPolicyCommand,
+  CreateOrganizationalUnitCommand,
+  CreatePolicyCommand,
+  DisablePolicyTypeCommand,
+  EnablePolicyTypeCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { explainCommand } from '../../src/cli/explain.js';
+import { startInstanceProfile } from '../../src/cli/instanceProfile.js';
 import { lintCommand } from '../../src/cli/lint.js';
 import { startServer, type AccountCredentials, type TestServer } from '../helpers/server.js';
 
@@ -547,26 +564,324 @@ describe('crossdock explain names the side that is missing', () => {
     assert.equal((await explain(roleArn('tagged'), target)).code, 0);
     assert.deepEqual(await realCall('tagged', 'team-repo', 'BatchGetImage'), { allowed: true });
   });
+
+  test('execution role vs task role: the repository grants the task role, ECS pulls with the execution role', async () => {
+    // Seed 004's ECS policy names the task role; ECS's agent pulls with the task execution role.
+    const ecsTrust = doc({
+      Effect: 'Allow',
+      Principal: { Service: 'ecs-tasks.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+    });
+    for (const [name, policy] of [
+      ['app-task-role', pullPolicy('ecs-app')],
+      // The ECR part of AmazonECSTaskExecutionRolePolicy: pull anything the repository allows.
+      [
+        'app-execution-role',
+        doc({ Effect: 'Allow', Action: ['ecr:GetAuthorizationToken', ...PULL], Resource: '*' }),
+      ],
+    ] as const) {
+      await iamB.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: ecsTrust }));
+      await iamB.send(
+        new PutRolePolicyCommand({ RoleName: name, PolicyName: 'ecr', PolicyDocument: policy }),
+      );
+    }
+    await repository('ecs-app', doc(grant(roleArn('app-task-role'))));
+    const image = `127.0.0.1:${t.port}/${A.AccountId}/ecs-app:v1`;
+    // The execution role's credentials as ECS hands them to its agent.
+    const agent = await startInstanceProfile(
+      { endpoint: t.endpoint, roleArn: roleArn('app-execution-role'), port: 0, host: '127.0.0.1', ecs: true },
+      { credentials: keys(B), region: REGION },
+    );
+    try {
+      const session = agent.first.sessionName;
+      const pull = () =>
+        new ECRClient(config(agent.first)).send(
+          new BatchGetImageCommand({
+            registryId: A.AccountId,
+            repositoryName: 'ecs-app',
+            imageIds: [{ imageTag: 'v1' }],
+          }),
+        );
+
+      const { code, json } = await explain(
+        roleArn('app-execution-role'),
+        ['--image', image],
+        ['--session-name', session],
+      );
+      assert.equal(code, 1);
+      assert.deepEqual(json.ecs, { callerIsEcsRole: true, grantedEcsRoles: [roleArn('app-task-role')] });
+      const get = json.actions.find((a: any) => a.action === 'ecr:BatchGetImage');
+      assert.equal(get.decision, 'ImplicitDeny');
+      assert.deepEqual(get.missing, ['resource']);
+      assert.equal(get.sides.identity, 'allow');
+      assert.equal(
+        get.message,
+        `User: arn:aws:sts::${B.AccountId}:assumed-role/app-execution-role/${session} is not authorized to perform: ` +
+          `ecr:BatchGetImage on resource: ${repoArn('ecs-app')} because no resource-based policy allows the ecr:BatchGetImage action`,
+      );
+      assert.deepEqual(
+        get.hints.map((h: any) => [h.kind, h.sid]),
+        [['ecs-execution-role', 'AllowPull']],
+      );
+      assert.match(
+        get.hints[0].text,
+        /allows ecr:BatchGetImage to role `app-task-role`, which ECS tasks assume/,
+      );
+      // The fix names the execution role in the repository policy, and nothing on B's side.
+      assert.deepEqual(
+        json.fixes.map((f: any) => [f.kind, f.side, f.statement.Principal]),
+        [['add-statement', 'resource', { AWS: roleArn('app-execution-role') }]],
+      );
+      assert.equal(json.fixesSuffice, true);
+      // The server agrees, word for word, with the agent's own session.
+      const denied = await pull().then(
+        () => assert.fail('the execution role pulled'),
+        (e: Error) => e,
+      );
+      assert.equal(denied.name, 'AccessDeniedException');
+      assert.equal(denied.message, get.message);
+
+      // The task role is allowed, and explain says it is not the role that pulls.
+      const task = await explain(roleArn('app-task-role'), ['--image', image]);
+      assert.equal(task.code, 0);
+      const taskGet = task.json.actions.find((a: any) => a.action === 'ecr:BatchGetImage');
+      assert.deepEqual(
+        taskGet.hints.map((h: any) => [h.kind, h.sid]),
+        [['ecs-task-role', 'AllowPull']],
+      );
+      assert.match(taskGet.hints[0].text, /ECS pulls a task's image with its task execution role/);
+
+      // The text names the role that pulls.
+      const text = await capture(() =>
+        explainCommand(['--principal', roleArn('app-execution-role'), '--image', image, ...profiles()]),
+      );
+      assert.equal(text.code, 1);
+      assert.match(
+        text.out,
+        /ECS pulls a task's image with its task execution role \(executionRoleArn\), not its task role/,
+      );
+
+      await ecrA.send(
+        new SetRepositoryPolicyCommand({ repositoryName: 'ecs-app', policyText: json.fixes[0].document }),
+      );
+      assert.equal((await explain(roleArn('app-execution-role'), ['--image', image])).code, 0);
+      await pull();
+    } finally {
+      await agent.server.close();
+    }
+  });
+
+  test("'Invalid repository policy provided': lint gives the real reason, a Resource element or a role that does not exist", async () => {
+    await iamB.send(
+      new CreateRoleCommand({
+        RoleName: 'ledger-task-role',
+        AssumeRolePolicyDocument: doc({
+          Effect: 'Allow',
+          Principal: { Service: 'ecs-tasks.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        }),
+      }),
+    );
+    await repository('ledger');
+    const opaque =
+      "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'";
+    const refusal = async (policyText: string) => {
+      const e = await ecrA
+        .send(new SetRepositoryPolicyCommand({ repositoryName: 'ledger', policyText }))
+        .then(
+          () => assert.fail('the server accepted the policy'),
+          (err: Error) => err,
+        );
+      assert.equal(e.name, 'InvalidParameterException');
+      return e.message;
+    };
+    const lint = async (policy: string, extra: string[] = []) => {
+      const file = join(dir, 'ledger.json');
+      await writeFile(file, policy);
+      const r = await capture(() => lintCommand([file, '--json', ...extra]));
+      return { code: r.code, json: JSON.parse(r.out), err: r.err };
+    };
+    const withProfiles = ['--profile', 'owner', '--profile', 'consumer', '--endpoint', t.endpoint];
+
+    // A Resource element, as in an identity policy.
+    const withResource = doc({ ...grant(roleArn('ledger-task-role')), Resource: repoArn('ledger') });
+    assert.equal(await refusal(withResource), opaque);
+    const r1 = await lint(withResource);
+    assert.equal(r1.code, 2);
+    assert.equal(r1.json.error.code, 'InvalidParameterException');
+    assert.equal(r1.json.error.message, opaque);
+    assert.match(r1.json.error.detail, /Resource/);
+    assert.deepEqual(
+      r1.json.findings.map((f: any) => [f.id, f.statement.sid]),
+      [['resource-in-repository-policy', 'AllowPull']],
+    );
+
+    // A typo in the role name (seed 004's CloudFormation case): valid grammar, so lint alone is
+    // clean; with the accounts' credentials it finds the role missing and the nearest one.
+    const typo = doc(grant(roleArn('ledger-task-rol')), {
+      Sid: 'Owner',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A.AccountId}:root` },
+      Action: 'ecr:DescribeImages',
+    });
+    assert.equal(await refusal(typo), opaque);
+    const blind = await lint(typo);
+    assert.equal(blind.code, 1, JSON.stringify(blind.json));
+    assert.deepEqual(
+      blind.json.findings.map((f: any) => f.id),
+      ['root-principal'],
+    );
+    const r2 = await lint(typo, withProfiles);
+    assert.equal(r2.code, 2, r2.err);
+    assert.deepEqual(r2.json.error, {
+      code: 'InvalidParameterException',
+      message: opaque,
+      statement: { index: 0, sid: 'AllowPull' },
+      detail: `role \`${roleArn('ledger-task-rol')}\` does not exist`,
+    });
+    const missing = r2.json.findings.find((f: any) => f.id === 'principal-not-found');
+    assert.equal(
+      missing.message,
+      `statement #0 "AllowPull" names \`${roleArn('ledger-task-rol')}\`, but account ${B.AccountId} has no such role ` +
+        `(did you mean \`${roleArn('ledger-task-role')}\`?)`,
+    );
+    assert.deepEqual(r2.json.principals, { checked: [roleArn('ledger-task-rol')], notChecked: [] });
+    // Only B's credentials: the role is still checked; A's root names no IAM entity to look up.
+    const onlyB = await lint(typo, ['--profile', 'consumer', '--endpoint', t.endpoint]);
+    assert.equal(onlyB.code, 2);
+
+    // The corrected policy: lint with the lookups is clean but for the account principal, and the server takes it.
+    const fixed = doc(grant(roleArn('ledger-task-role')));
+    const r3 = await lint(fixed, withProfiles);
+    assert.equal(r3.code, 0, JSON.stringify(r3.json));
+    await ecrA.send(new SetRepositoryPolicyCommand({ repositoryName: 'ledger', policyText: fixed }));
+
+    // A principal of an account lint has no credentials for is listed as not checked.
+    const foreign = doc(grant('arn:aws:iam::999999999999:role/somebody'));
+    const r4 = await lint(foreign, withProfiles);
+    assert.equal(r4.code, 0);
+    assert.deepEqual(r4.json.principals.notChecked, [
+      {
+        arn: 'arn:aws:iam::999999999999:role/somebody',
+        why: 'no credentials of account 999999999999 (pass --profile)',
+      },
+    ]);
+    const text = await capture(() => lintCommand([join(dir, 'ledger.json'), ...withProfiles]));
+    assert.match(text.out, /not checked: `arn:aws:iam::999999999999:role\/somebody`/);
+  });
 });
 
 describe('crossdock explain reports what it could not read', () => {
-  test('SCPs and RCPs are listed as not considered when Organizations does not serve them', async () => {
+  test('SCPs are read with the management account and an SCP deny is named; group policies count for users', async () => {
     await role('org-check', pullPolicy('org-repo'));
     await repository('org-repo', doc(grant(roleArn('org-check'))));
-    const { code, json } = await explain(roleArn('org-check'), [
-      '--action',
-      'ecr:BatchGetImage',
-      '--repository',
-      repoArn('org-repo'),
-    ]);
-    assert.equal(code, 0);
+    const target = ['--action', 'ecr:BatchGetImage', '--repository', repoArn('org-repo')];
+    // Member accounts may not read Organizations (AccessDeniedException), so without an org profile
+    // the SCPs of B and the RCPs of A are listed as not considered.
+    const blind = await explain(roleArn('org-check'), target);
+    assert.equal(blind.code, 0);
     assert.deepEqual(
-      json.notConsidered.map((n: any) => n.what),
+      blind.json.notConsidered.map((n: any) => n.what),
       [
         `service control policies of account ${B.AccountId}`,
         `resource control policies of account ${A.AccountId}`,
       ],
     );
+
+    // The management account reads them: a fresh credentials file (the SDK caches files it read)
+    // with an `org` profile.
+    const mgmt = t.management;
+    const withOrg = join(dir, 'credentials-org');
+    await writeFile(
+      withOrg,
+      `[owner]\naws_access_key_id = ${A.AccessKeyId}\naws_secret_access_key = ${A.SecretAccessKey}\n` +
+        `[consumer]\naws_access_key_id = ${B.AccessKeyId}\naws_secret_access_key = ${B.SecretAccessKey}\n` +
+        `[org]\naws_access_key_id = ${mgmt.AccessKeyId}\naws_secret_access_key = ${mgmt.SecretAccessKey}\n`,
+    );
+    const credentialsFile = process.env.AWS_SHARED_CREDENTIALS_FILE;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = withOrg;
+    const orgs = new OrganizationsClient(config(keys(mgmt)));
+    const rootId = (await orgs.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    const scpIds = (json: any) => json.policies.filter((q: any) => q.side === 'scp').map((q: any) => q.id);
+    try {
+      await orgs.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
+      const ou = (
+        await orgs.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'explain-consumers' }))
+      ).OrganizationalUnit!.Id!;
+      await orgs.send(
+        new MoveAccountCommand({ AccountId: B.AccountId, SourceParentId: rootId, DestinationParentId: ou }),
+      );
+      const open = await explain(roleArn('org-check'), target, ['--org-profile', 'org']);
+      assert.equal(open.code, 0);
+      assert.deepEqual(open.json.notConsidered, []);
+      assert.deepEqual(scpIds(open.json), [
+        `scp:p-FullAWSAccess@${rootId}`,
+        `scp:p-FullAWSAccess@${ou}`,
+        `scp:p-FullAWSAccess@${B.AccountId}`,
+      ]);
+
+      const denyPull = (
+        await orgs.send(
+          new CreatePolicyCommand({
+            Name: 'explain-no-pull',
+            Description: 'no pulls from the consumers OU',
+            Type: 'SERVICE_CONTROL_POLICY',
+            Content: doc({ Effect: 'Deny', Action: 'ecr:BatchGetImage', Resource: '*' }),
+          }),
+        )
+      ).Policy!.PolicySummary!.Id!;
+      await orgs.send(new AttachPolicyCommand({ PolicyId: denyPull, TargetId: ou }));
+      const denied = await explain(roleArn('org-check'), target, ['--org-profile', 'org']);
+      assert.equal(denied.code, 1);
+      const [a] = denied.json.actions;
+      assert.equal(a.decision, 'ExplicitDeny');
+      assert.match(a.message, /with an explicit deny in a service control policy$/);
+      assert.ok(scpIds(denied.json).includes(`scp:${denyPull}@${ou}`), JSON.stringify(denied.json.policies));
+      assert.deepEqual(await realCall('org-check', 'org-repo', 'BatchGetImage'), {
+        allowed: false,
+        message: a.message,
+      });
+
+      // A user of B whose pull permission comes from a group: explain reads the group's policy.
+      await iamB.send(new CreateGroupCommand({ GroupName: 'explain-pullers' }));
+      await iamB.send(
+        new PutGroupPolicyCommand({
+          GroupName: 'explain-pullers',
+          PolicyName: 'pull',
+          PolicyDocument: pullPolicy('org-repo'),
+        }),
+      );
+      await iamB.send(new CreateUserCommand({ UserName: 'grouped' }));
+      await iamB.send(new AddUserToGroupCommand({ GroupName: 'explain-pullers', UserName: 'grouped' }));
+      const user = await explain(`arn:aws:iam::${B.AccountId}:user/grouped`, target, [
+        '--org-profile',
+        'org',
+      ]);
+      assert.equal(user.code, 1);
+      assert.ok(
+        user.json.policies.some(
+          (q: any) => q.side === 'identity' && q.id === 'inline:group/explain-pullers/pull',
+        ),
+        JSON.stringify(user.json.policies),
+      );
+      assert.equal(user.json.actions[0].decision, 'ExplicitDeny');
+      assert.match(user.json.actions[0].message, /explicit deny in a service control policy$/);
+    } finally {
+      // Leave the organization as the other cases expect it: no SCPs, B under the root.
+      await orgs.send(new DisablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
+      const parent = (await orgs.send(new ListParentsCommand({ ChildId: B.AccountId }))).Parents![0]!.Id!;
+      if (parent !== rootId) {
+        await orgs.send(
+          new MoveAccountCommand({
+            AccountId: B.AccountId,
+            SourceParentId: parent,
+            DestinationParentId: rootId,
+          }),
+        );
+      }
+      process.env.AWS_SHARED_CREDENTIALS_FILE = credentialsFile;
+      orgs.destroy();
+    }
   });
 
   test('a role that does not exist, a missing repository and the wrong credentials are errors (exit 2)', async () => {

@@ -367,3 +367,58 @@ describe('explain: decisions and the sides that are missing', () => {
     );
   });
 });
+
+describe('explain: ECS task role and execution role', () => {
+  const taskRole = `arn:aws:iam::${B}:role/app-task-role`;
+  const grantTaskRole = { ...grantCi(B), Sid: 'GrantTask', Principal: { AWS: taskRole } };
+  const ecs = (grantedEcsRoles: string[]) => ({ ecs: { callerIsEcsRole: true, grantedEcsRoles } });
+
+  const cases = [
+    {
+      name: 'an ECS role denied where the repository grants the task role is told ECS pulls with the execution role',
+      extra: ecs([taskRole]),
+      policy: doc(grantTaskRole),
+      decision: 'ImplicitDeny',
+      hints: [['ecs-execution-role', 'GrantTask']],
+    },
+    {
+      name: 'the same denial without ECS roles is the plain principal hint',
+      extra: {},
+      policy: doc(grantTaskRole),
+      decision: 'ImplicitDeny',
+      hints: [['principal', 'GrantTask']],
+    },
+    {
+      name: 'an ECS role that may pull is reminded that the task role does not pull',
+      extra: ecs([]),
+      policy: doc(grantCi(B)),
+      decision: 'Allow',
+      hints: [['ecs-task-role', 'GrantCi']],
+    },
+    {
+      name: 'a role ECS does not assume gets no ECS note',
+      extra: {},
+      policy: doc(grantCi(B)),
+      decision: 'Allow',
+      hints: [],
+    },
+  ] as const;
+  for (const c of cases) {
+    test(c.name, () => {
+      const x = explainAccess(
+        inputs(B, {
+          identity: [inline(doc(allowPull()))],
+          repositoryPolicy: repositoryPolicy(c.policy),
+          ...c.extra,
+        }),
+        ['ecr:BatchGetImage'],
+      );
+      const [a] = x.actions;
+      assert.equal(a?.decision, c.decision);
+      assert.deepEqual(
+        a?.hints.map((h) => [h.kind, h.sid]),
+        c.hints,
+      );
+    });
+  }
+});

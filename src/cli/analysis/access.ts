@@ -82,6 +82,21 @@ export interface AccessInputs {
   /** One list per level of the organization (root, OUs, account), when SCPs could be read and apply. */
   readonly scp?: readonly (readonly FetchedPolicy[])[];
   readonly rcp?: readonly (readonly FetchedPolicy[])[];
+  /** What the trust policies say about ECS, when the caller or a role the repository grants is an ECS role. */
+  readonly ecs?: EcsRoles;
+}
+
+/**
+ * ECS's two roles of a task: the task role (`taskRoleArn`), whose credentials the application
+ * gets, and the task execution role (`executionRoleArn`), which ECS itself uses to pull the image
+ * and write logs. Both trust `ecs-tasks.amazonaws.com`, so the trust policies say which roles are
+ * ECS roles, not which of the two a role is; the hints say so in those words.
+ */
+export interface EcsRoles {
+  /** The caller's role trusts `ecs-tasks.amazonaws.com`. */
+  readonly callerIsEcsRole: boolean;
+  /** Other roles of the caller's account that the repository policy allows and ECS tasks assume. */
+  readonly grantedEcsRoles: readonly string[];
 }
 
 /** A statement that took part, with where it lives and its JSON as written. */
@@ -106,7 +121,14 @@ export interface ConditionMiss {
 
 /** Why a statement that looks relevant did not allow: its condition, its resource or its principal. */
 export interface Hint {
-  readonly kind: 'condition' | 'resource' | 'principal' | 'account-principal' | 'public-principal';
+  readonly kind:
+    | 'condition'
+    | 'resource'
+    | 'principal'
+    | 'account-principal'
+    | 'public-principal'
+    | 'ecs-execution-role'
+    | 'ecs-task-role';
   readonly side: PolicyType;
   readonly policy: string;
   readonly index: number;
@@ -391,6 +413,28 @@ function hintsOf(
         });
       }
     }
+    // Once per pull (on the manifest): an ECS role that may pull may still be the wrong one of the two.
+    const allowing =
+      r.matched.find((m) => m.effect === 'Allow' && m.policyType === 'resource') ??
+      r.matched.find((m) => m.effect === 'Allow');
+    if (
+      inputs.ecs?.callerIsEcsRole === true &&
+      req.action === 'ecr:BatchGetImage' &&
+      allowing !== undefined
+    ) {
+      const d = drafts.get(allowing.policyId);
+      hints.push({
+        kind: 'ecs-task-role',
+        side: allowing.policyType,
+        policy: label(allowing.policyId),
+        index: d !== undefined ? originalIndex(d, allowing.index) : allowing.index,
+        ...(allowing.sid !== undefined && { sid: allowing.sid }),
+        text:
+          `allows ${req.action} to ${granteeOf(inputs)}, a role ECS tasks assume: ECS pulls a task's image ` +
+          'with its task execution role (executionRoleArn), never with its task role (taskRoleArn); if this ' +
+          'is a task role, explain the execution role too',
+      });
+    }
     return hints;
   }
   if (r.denial === undefined || r.denial.explicit) return hints;
@@ -450,11 +494,25 @@ function hintsOf(
           });
         } else if (s.matchesPrincipal !== undefined && s.matchesPrincipal(req.principal) === undefined) {
           const named = principalsOf(raw);
-          hints.push({
-            ...base,
-            kind: 'principal',
-            text: `allows ${req.action} to ${named.join(', ')}, which does not name this caller (${callerNames(inputs)})`,
-          });
+          const ecsRoles = inputs.ecs?.callerIsEcsRole === true ? inputs.ecs.grantedEcsRoles : [];
+          const taskRoles = ecsRoles.filter((arn) => named.includes(`AWS:${arn}`));
+          hints.push(
+            taskRoles.length > 0
+              ? {
+                  ...base,
+                  kind: 'ecs-execution-role',
+                  text:
+                    `allows ${req.action} to ${taskRoles.map((arn) => `role \`${arn.slice(arn.lastIndexOf('/') + 1)}\``).join(', ')}, ` +
+                    `which ECS tasks assume, but not to ${granteeOf(inputs)}: ECS pulls a task's image with its task ` +
+                    'execution role (executionRoleArn), not its task role (taskRoleArn), so the execution role is ' +
+                    'the one the repository policy must name',
+                }
+              : {
+                  ...base,
+                  kind: 'principal',
+                  text: `allows ${req.action} to ${named.join(', ')}, which does not name this caller (${callerNames(inputs)})`,
+                },
+          );
         }
       }
     }

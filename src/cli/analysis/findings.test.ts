@@ -1,7 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MANAGED_POLICIES } from '../../iam/data/managedPolicies.js';
-import { guessType, lintPolicy, RULES, type FindingId, type LintType } from './findings.js';
+import {
+  guessType,
+  lintPolicy,
+  namedPrincipals,
+  RULES,
+  withMissingPrincipals,
+  type FindingId,
+  type LintType,
+} from './findings.js';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -303,6 +311,7 @@ describe('lint findings', () => {
   test('every finding id has a rule, and each is exercised by a case above', () => {
     const seen = new Set(flagged.flatMap((c) => c.findings.map((f) => f[0])));
     seen.add('resource-in-repository-policy'); // below: it comes with AWS's refusal
+    seen.add('principal-not-found'); // below: it needs a lookup
     assert.deepEqual([...seen].sort(), Object.keys(RULES).sort());
   });
 
@@ -418,5 +427,66 @@ describe('lint guesses the document type', () => {
   test('the guess is reported as a guess; a given type is not', () => {
     assert.equal(lintPolicy(SEED_004_ECS).typeGuessed, true);
     assert.equal(lintPolicy(SEED_004_ECS, 'repository').typeGuessed, false);
+  });
+});
+
+describe('principals that do not exist', () => {
+  const typo = `arn:aws:iam::${B}:role/ecs-task-rol`;
+  const policy = doc(
+    { Sid: 'AllowPull', Effect: 'Allow', Principal: { AWS: [typo, `arn:aws:iam::${B}:root`] }, Action: PULL },
+    {
+      Sid: 'Ops',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:user/ops/alice`, Service: 'lambda.amazonaws.com' },
+      Action: 'ecr:DescribeImages',
+      Condition: { StringEquals: { 'aws:SourceAccount': A } },
+    },
+  );
+
+  test('namedPrincipals lists the IAM users and roles, not accounts or services', () => {
+    assert.deepEqual(
+      namedPrincipals(policy).map((p) => [p.statement.sid, p.kind, p.accountId, p.name, p.arn]),
+      [
+        ['AllowPull', 'role', B, 'ecs-task-rol', typo],
+        ['Ops', 'user', A, 'alice', `arn:aws:iam::${A}:user/ops/alice`],
+      ],
+    );
+    assert.deepEqual(namedPrincipals('{not json'), []);
+  });
+
+  test("a missing role makes a valid repository policy ECR's refusal, with the real reason", () => {
+    const before = lintPolicy(policy);
+    assert.equal(before.valid, true);
+    const [role] = namedPrincipals(policy);
+    const r = withMissingPrincipals(before, [
+      { principal: role!, near: `arn:aws:iam::${B}:role/ecs-task-role` },
+    ]);
+    assert.equal(r.valid, false);
+    assert.deepEqual(r.error, {
+      code: 'InvalidParameterException',
+      message:
+        "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
+      statement: { index: 0, sid: 'AllowPull' },
+      detail: `role \`${typo}\` does not exist`,
+    });
+    const f = r.findings.find((x) => x.id === 'principal-not-found');
+    assert.equal(f?.severity, 'error');
+    assert.equal(
+      f?.message,
+      `statement #0 "AllowPull" names \`${typo}\`, but account ${B} has no such role (did you mean \`arn:aws:iam::${B}:role/ecs-task-role\`?)`,
+    );
+    assert.equal(withMissingPrincipals(before, []), before);
+  });
+
+  test("in a trust policy it is IAM's Invalid principal in policy", () => {
+    const trust = doc({ Effect: 'Allow', Principal: { AWS: typo }, Action: 'sts:AssumeRole' });
+    const [role] = namedPrincipals(trust);
+    const r = withMissingPrincipals(lintPolicy(trust), [{ principal: role! }]);
+    assert.equal(r.type, 'trust');
+    assert.deepEqual(r.error, {
+      code: 'MalformedPolicyDocument',
+      message: `Invalid principal in policy: "AWS":"${typo}"`,
+      statement: { index: 0 },
+    });
   });
 });

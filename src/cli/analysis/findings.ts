@@ -43,7 +43,8 @@ export type FindingId =
   | 'missing-get-authorization-token'
   | 'get-authorization-token-scoped'
   | 'unknown-action'
-  | 'resource-in-repository-policy';
+  | 'resource-in-repository-policy'
+  | 'principal-not-found';
 
 /** Which statement a message is about: its zero-based position and its Sid when it has one. */
 export interface StatementRef {
@@ -107,6 +108,10 @@ export const RULES: Readonly<Record<FindingId, string>> = {
   'resource-in-repository-policy':
     'a repository policy applies to its own repository and must not carry Resource or NotResource; ' +
     'ECR rejects it with InvalidParameterException (registry policies, which do carry Resource, are --type registry)',
+  'principal-not-found':
+    'AWS resolves every IAM user and role a resource or trust policy names to its unique id when the ' +
+    "policy is saved: one that does not exist makes ECR refuse the whole policy ('Invalid repository " +
+    "policy provided') and IAM refuse a trust policy ('Invalid principal in policy')",
 };
 
 const SEVERITY: Readonly<Record<FindingId, Severity>> = {
@@ -118,6 +123,7 @@ const SEVERITY: Readonly<Record<FindingId, Severity>> = {
   'get-authorization-token-scoped': 'error',
   'unknown-action': 'warning',
   'resource-in-repository-policy': 'error',
+  'principal-not-found': 'error',
 };
 
 /** What each lint type is parsed as by the engine. */
@@ -430,6 +436,20 @@ function serviceName(prefix: string): string {
   return SERVICE_CATALOGS.find((c) => c.prefix === prefix.toLowerCase())?.name ?? prefix;
 }
 
+/** The candidate nearest to `name` (case-insensitive), at most 3 edits away; undefined when none is that near. */
+export function nearestName(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
 /** The catalogued action of the same service nearest to a misspelled one (at most 3 edits away). */
 function closestAction(action: string): string | undefined {
   const colon = action.indexOf(':');
@@ -504,4 +524,99 @@ function strings(v: unknown): string[] {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An IAM user or role that a document names as a principal (Principal or NotPrincipal, `AWS`). */
+export interface NamedPrincipal {
+  readonly statement: StatementRef;
+  readonly arn: string;
+  readonly accountId: string;
+  readonly kind: 'user' | 'role';
+  /** The name, without the path. */
+  readonly name: string;
+}
+
+const IAM_ENTITY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(user|role)\/(?:[^/]*\/)*([^/]+)$/;
+
+/**
+ * The IAM users and roles a document names by ARN, in document order, each once per statement;
+ * what `lint --profile` looks up. Accounts, services, `*` and session ARNs name no IAM entity.
+ */
+export function namedPrincipals(text: string): NamedPrincipal[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!isObject(raw) || raw.Statement === undefined) return [];
+  const list: unknown[] = Array.isArray(raw.Statement) ? raw.Statement : [raw.Statement];
+  const out: NamedPrincipal[] = [];
+  list.forEach((s, index) => {
+    if (!isObject(s)) return;
+    const sid = typeof s.Sid === 'string' && s.Sid !== '' ? s.Sid : undefined;
+    const statement: StatementRef = sid !== undefined ? { index, sid } : { index };
+    const seen = new Set<string>();
+    for (const field of ['Principal', 'NotPrincipal']) {
+      const p = s[field];
+      if (!isObject(p)) continue;
+      for (const arn of strings(p.AWS)) {
+        const m = IAM_ENTITY_ARN.exec(arn);
+        if (m === null || seen.has(arn)) continue;
+        seen.add(arn);
+        out.push({
+          statement,
+          arn,
+          accountId: m[1] as string,
+          kind: m[2] as 'user' | 'role',
+          name: m[3] as string,
+        });
+      }
+    }
+  });
+  return out;
+}
+
+/** A named principal that a lookup did not find, with the nearest ARN that exists when one is close. */
+export interface MissingPrincipal {
+  readonly principal: NamedPrincipal;
+  readonly near?: string;
+}
+
+/**
+ * The lint result once the named principals were looked up: each missing one is a
+ * `principal-not-found` finding, and the document becomes invalid with the error the service that
+ * stores it answers (ECR's generic sentence, with the real reason in `detail`; IAM's
+ * `Invalid principal in policy`), as the server and AWS refuse it.
+ */
+export function withMissingPrincipals(result: LintResult, missing: readonly MissingPrincipal[]): LintResult {
+  if (missing.length === 0) return result;
+  const findings = [
+    ...result.findings,
+    ...missing.map(({ principal: p, near }) =>
+      finding(
+        'principal-not-found',
+        p.statement,
+        `statement ${show(p.statement)} names \`${p.arn}\`, but account ${p.accountId} has no such ${p.kind}` +
+          (near !== undefined ? ` (did you mean \`${near}\`?)` : ''),
+      ),
+    ),
+  ];
+  if (result.error !== undefined || result.type === 'identity') return { ...result, findings };
+  const first = missing[0] as MissingPrincipal;
+  const detail = `${first.principal.kind} \`${first.principal.arn}\` does not exist`;
+  const error: ValidationError =
+    result.type === 'trust'
+      ? {
+          code: 'MalformedPolicyDocument',
+          message: `Invalid principal in policy: "AWS":"${first.principal.arn}"`,
+          statement: first.principal.statement,
+        }
+      : {
+          code: 'InvalidParameterException',
+          message: `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${result.type} policy provided'`,
+          statement: first.principal.statement,
+          detail,
+        };
+  return { ...result, valid: false, error, findings };
 }
