@@ -8,12 +8,12 @@
 // anonymous, on loopback) as a source, and as a registry the client uploads to in PATCH chunks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,19 +36,15 @@ import {
 import { runCopyCommand, runCredentialHelper, type CopyDeps } from '../../src/cli/copy.js';
 import type { TokenRequest } from '../../src/cli/login.js';
 import { RegistryClient } from '../../src/oci/index.js';
+import { distributionMissing, startDistribution, type Distribution } from '../helpers/distribution.js';
 import { ecrClient, registryLogin } from '../helpers/ecr.js';
 import { deniedSentence, layoutDigest } from '../helpers/seedShell.js';
 import { sdkCredentials, startServer, type AccountCredentials, type TestServer } from '../helpers/server.js';
 
 const SKOPEO = process.env.SKOPEO ?? '/usr/bin/skopeo';
-const DISTRIBUTION = '/usr/bin/docker-registry';
 const skopeoMissing = existsSync(SKOPEO)
   ? undefined
   : `${SKOPEO} is not installed (Debian package skopeo; .ci/run installs it)`;
-const distributionMissing = existsSync(DISTRIBUTION)
-  ? undefined
-  : `${DISTRIBUTION} is not installed (Debian package docker-registry; .ci/run installs it)`;
-
 const ROOT = resolve(import.meta.dirname, '../..');
 const A = '111111111111';
 const B = '222222222222';
@@ -214,14 +210,6 @@ function uploads(log: readonly Seen[]): { bodies: number; mounts: number; sessio
       .length,
     sessions: blobUploads.filter((l) => l.method === 'POST').length,
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface CopySummary {
@@ -686,7 +674,7 @@ describe(
   { skip: skopeoMissing ?? distributionMissing ?? false },
   () => {
     let server: TestServer;
-    let registry: ChildProcess;
+    let registry: Distribution;
     let upstream: string;
     let dir: string;
     let img: IndexLayout;
@@ -695,23 +683,8 @@ describe(
     before(async () => {
       if (skopeoMissing !== undefined || distributionMissing !== undefined) return;
       dir = await mkdtemp(join(tmpdir(), 'crossdock-distribution-'));
-      const port = await freePort();
-      upstream = `127.0.0.1:${port}`;
-      const config = join(dir, 'config.yml');
-      await writeFile(
-        config,
-        `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${upstream}\n`,
-      );
-      registry = spawn(DISTRIBUTION, ['serve', config], { stdio: 'ignore' });
-      let up = false;
-      for (let i = 0; i < 100 && !up; i++) {
-        up = await fetch(`http://${upstream}/v2/`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(up, 'docker-registry answers /v2/');
+      registry = await startDistribution();
+      upstream = registry.host;
       server = await startServer();
       const root = await server.createAccount('cicd', A);
       ciKeys = root;
@@ -736,7 +709,7 @@ describe(
     });
 
     after(async () => {
-      registry?.kill('SIGTERM');
+      await registry?.close();
       await server?.stop();
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
       if (img !== undefined) await rm(img.dir, { recursive: true, force: true });
