@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Caller } from '../auth/caller.js';
 import { MemoryMetadataStore } from '../store/meta/memory/MemoryMetadataStore.js';
 import type { Role, User } from '../store/meta/records.js';
-import { bindPrincipals, boundForCaller, presentBound } from './bindings.js';
+import { boundForCaller, presentBound, uniqueIdOf } from './bindings.js';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -51,20 +51,19 @@ const POLICY = JSON.stringify(
   2,
 );
 
-test('bindPrincipals binds the users and roles that exist by exact ARN, and nothing else', async () => {
+test('uniqueIdOf finds users and roles by their exact ARN only', async () => {
   const store = new MemoryMetadataStore();
   await store.roles.create(role('AROAOLD'));
   await store.users.create(user('AIDAALICE'));
-  const values = [
-    ROLE_ARN,
-    USER_ARN,
-    `arn:aws:iam::${A}:root`,
-    '*',
-    `arn:aws:iam::${B}:role/deployer`,
-    ROLE_ARN,
+  const cases = [
+    { value: ROLE_ARN, id: 'AROAOLD' },
+    { value: USER_ARN, id: 'AIDAALICE' },
+    { value: `arn:aws:iam::${B}:role/deployer`, id: undefined, why: 'the path is part of the ARN' },
+    { value: `arn:aws:iam::${B}:user/Alice`, id: undefined, why: 'so is the case' },
+    { value: `arn:aws:iam::${A}:root`, id: undefined },
+    { value: '*', id: undefined },
   ];
-  assert.deepEqual(await bindPrincipals(store, values), { [ROLE_ARN]: 'AROAOLD', [USER_ARN]: 'AIDAALICE' });
-  assert.equal(await bindPrincipals(store, [`arn:aws:iam::${A}:root`]), undefined);
+  for (const c of cases) assert.equal(await uniqueIdOf(store, c.value), c.id, c.value);
 });
 
 test('a decision sees the text unchanged unless the caller replaced a bound user or role', () => {

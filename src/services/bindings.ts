@@ -38,20 +38,6 @@ export async function uniqueIdOf(store: MetadataTx, value: string): Promise<stri
   return r !== undefined && roleArn(r) === value ? r.id : undefined;
 }
 
-/** The bindings of the users and roles among `values` (principal values of a policy being saved). */
-export async function bindPrincipals(
-  store: MetadataTx,
-  values: Iterable<string>,
-): Promise<PrincipalBindings | undefined> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    if (v in out) continue;
-    const id = await uniqueIdOf(store, v);
-    if (id !== undefined) out[v] = id;
-  }
-  return Object.keys(out).length === 0 ? undefined : out;
-}
-
 /** The ARN and unique id of the IAM user or role behind a caller, if there is one. */
 function callerEntity(caller: Caller): { arn: string; id: string } | undefined {
   const id = caller.identity;

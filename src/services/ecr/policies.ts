@@ -13,9 +13,8 @@
 import type { Caller } from '../../auth/caller.js';
 import { PolicyError, type PolicyDocument, type PrincipalBlock } from '../../iam/index.js';
 import { NotFound } from '../../store/meta/errors.js';
-import type { MetadataTx } from '../../store/meta/MetadataStore.js';
 import type { PrincipalBindings } from '../../store/meta/records.js';
-import { bindPrincipals, presentBound, uniqueIdOf } from '../bindings.js';
+import { presentBound, uniqueIdOf } from '../bindings.js';
 import { ServiceError } from '../errors.js';
 import { repositoryNotFound } from './access.js';
 import { ECR_LIMITS, ecrErrors as E } from './errors.js';
@@ -52,18 +51,6 @@ function awsPrincipals(doc: PolicyDocument): string[] {
 }
 
 /**
- * Whether a principal that names an IAM user or role exists, by its exact ARN (path and case
- * included) or unique id, in any account. Accounts, `root`, `*`, service principals and STS
- * session ARNs are not looked up.
- */
-async function principalExists(store: MetadataTx, value: string): Promise<boolean> {
-  if (/^AIDA[A-Z0-9]+$/.test(value)) return (await store.users.getById(value)) !== undefined;
-  if (/^AROA[A-Z0-9]+$/.test(value)) return (await store.roles.getById(value)) !== undefined;
-  if (!/^arn:aws:iam::\d{12}:(user|role)\//.test(value)) return true;
-  return (await uniqueIdOf(store, value)) !== undefined;
-}
-
-/**
  * Parses, validates and checks the principals of an ECR policy (throws ECR's sentence), and
  * answers the users and roles it names bound to their unique ids (`services/bindings.ts`).
  */
@@ -79,11 +66,23 @@ async function validatePolicy(
     if (e instanceof PolicyError) throw new ServiceError(e.code, e.message);
     throw e;
   }
-  const principals = awsPrincipals(doc);
-  for (const p of principals) {
-    if (!(await principalExists(ctx.deps.store, p))) throw invalidPolicy(kind);
+  const { store } = ctx.deps;
+  const bound: Record<string, string> = {};
+  for (const p of awsPrincipals(doc)) {
+    // Unique ids must name an entity that exists; IAM user and role ARNs exactly one (path and
+    // case included), which the policy is then bound to. Accounts, `*`, services and STS session
+    // ARNs are not looked up.
+    if (/^AIDA[A-Z0-9]+$/.test(p)) {
+      if ((await store.users.getById(p)) === undefined) throw invalidPolicy(kind);
+    } else if (/^AROA[A-Z0-9]+$/.test(p)) {
+      if ((await store.roles.getById(p)) === undefined) throw invalidPolicy(kind);
+    } else if (/^arn:aws:iam::\d{12}:(user|role)\//.test(p)) {
+      const id = await uniqueIdOf(store, p);
+      if (id === undefined) throw invalidPolicy(kind);
+      bound[p] = id;
+    }
   }
-  return (await bindPrincipals(ctx.deps.store, principals)) ?? null;
+  return Object.keys(bound).length === 0 ? null : bound;
 }
 
 /**

@@ -19,7 +19,7 @@ import type {
   Tag,
   User,
 } from '../../store/meta/records.js';
-import { bindPrincipals, presentBound } from '../bindings.js';
+import { presentBound, uniqueIdOf } from '../bindings.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
 import { listAll } from '../authz.js';
 import type { ServiceDeps } from '../context.js';
@@ -293,26 +293,20 @@ export class IamService {
    */
   private async checkTrustPrincipals(text: string): Promise<PrincipalBindings | null> {
     const doc = checkDocument(text, 'trust');
-    const named: string[] = [];
+    const bound: Record<string, string> = {};
     for (const s of doc.statements) {
       const p = s.principal;
       if (p === undefined || p.kind !== 'map') continue;
       for (const value of p.AWS ?? []) {
-        const ref = parseEntityArn(value);
-        if (ref === undefined) continue;
-        const entity =
-          ref.kind === 'user'
-            ? await this.deps.store.users.get(ref.account, ref.name)
-            : await this.deps.store.roles.get(ref.account, ref.name);
-        const exists =
-          entity !== undefined && (ref.kind === 'user' ? userArn(entity) : roleArn(entity)) === value;
-        if (!exists) {
+        if (parseEntityArn(value) === undefined) continue;
+        const id = await uniqueIdOf(this.deps.store, value);
+        if (id === undefined) {
           throw new ServiceError('MalformedPolicyDocument', `Invalid principal in policy: "AWS":"${value}"`);
         }
-        named.push(value);
+        bound[value] = id;
       }
     }
-    return (await bindPrincipals(this.deps.store, named)) ?? null;
+    return Object.keys(bound).length === 0 ? null : bound;
   }
 
   /** The role as IAM shows it: a trust policy principal deleted since it was set reads as its id. */
