@@ -12,7 +12,7 @@ import { managedPolicy } from '../iam/data/managedPolicies.js';
 import type { MetadataTx } from '../store/meta/MetadataStore.js';
 import type { PrincipalBindings, PrincipalRef } from '../store/meta/records.js';
 import { boundForCaller } from './bindings.js';
-import { StampedCache } from './ecr/readCache.js';
+import { StampedCache } from './stampedCache.js';
 import { orgPathOf, scpLevels } from './organizations/tree.js';
 import { AccessDeniedError, ServiceError } from './errors.js';
 import type { Clock } from './runtime.js';

@@ -21,7 +21,8 @@ import { Authorizer } from '../authz.js';
 import { IdFactory } from '../ids.js';
 import { createRegistryBackend, TOKEN_EXPIRED_MESSAGE } from './backend.js';
 import type { EcrDeps } from './deps.js';
-import { StampedCache, withReadCache } from './readCache.js';
+import { StampedCache } from '../stampedCache.js';
+import { withReadCache } from './readCache.js';
 import type { RegistryBackend } from './registry.js';
 
 const A = '111111111111';

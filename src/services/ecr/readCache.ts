@@ -20,6 +20,7 @@
  * A store without `changeStamp` (the in-memory one) is returned as it is.
  */
 import type { MetadataStore } from '../../store/meta/MetadataStore.js';
+import { StampedCache } from '../stampedCache.js';
 
 /** The reads of a registry request, by group of the store: the only ones kept. */
 const HOT_READS = {
@@ -37,43 +38,7 @@ const HOT_READS = {
   blobs: ['get'],
 } as const satisfies { readonly [G in keyof MetadataStore]?: readonly (keyof MetadataStore[G])[] };
 
-/** Values kept at most; past it, everything is dropped and kept anew. */
-const DEFAULT_MAX_ENTRIES = 10_000;
-
 type AnyRead = (...args: unknown[]) => Promise<unknown>;
-
-/** Values read under one stamp, by key. */
-export class StampedCache {
-  private readonly values = new Map<string, unknown>();
-  private stamp: string | undefined;
-  /** Reads answered from memory and from the store, for tests and metrics. */
-  hits = 0;
-  misses = 0;
-
-  constructor(
-    private readonly stampOf: () => string,
-    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
-  ) {}
-
-  /** The value kept for `key` under the current stamp, or `load()`'s, kept if nothing was written. */
-  async read<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const before = this.stampOf();
-    if (before !== this.stamp) {
-      this.values.clear();
-      this.stamp = before;
-    } else if (this.values.has(key)) {
-      this.hits++;
-      return this.values.get(key) as T;
-    }
-    this.misses++;
-    const value = await load();
-    if (this.stamp === before && this.stampOf() === before) {
-      if (this.values.size >= this.maxEntries) this.values.clear();
-      this.values.set(key, value);
-    }
-    return value;
-  }
-}
 
 /** Binds methods read from a target to it, so a proxy can hand them out unchanged. */
 function bound(target: object, prop: string | symbol): unknown {
