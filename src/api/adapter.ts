@@ -26,6 +26,7 @@ const ACCESS_DENIED: Record<AwsService, string> = {
   iam: 'AccessDenied',
   sts: 'AccessDenied',
   ecr: 'AccessDeniedException',
+  'ecr-public': 'AccessDeniedException',
   organizations: 'AccessDeniedException',
 };
 

@@ -26,6 +26,23 @@ export interface Caller {
   readonly request: RequestInfo;
 }
 
+/**
+ * Someone who made a registry request with no credentials. Only ECR Public's pulls accept one
+ * (anyone may pull a public image); everything else answers it with a challenge.
+ */
+export interface Anonymous {
+  readonly anonymous: true;
+  readonly request: RequestInfo;
+}
+
+/** Whoever made a registry request: an authenticated caller, or nobody in particular. */
+export type Requester = Caller | Anonymous;
+
+/** Whether a request came with no identity. */
+export function isAnonymous(r: Requester): r is Anonymous {
+  return 'anonymous' in r;
+}
+
 /** `arn:aws:iam::A:user/path/name` — the path keeps its slashes. */
 export function userArn(u: Pick<User, 'accountId' | 'path' | 'name'>): string {
   return `arn:aws:iam::${u.accountId}:user${u.path}${u.name}`;

@@ -4,7 +4,7 @@
  * and `/v2/_catalog` (not in the spec; ECR and clients use it).
  */
 import { OciError } from './errors.js';
-import { sendJson, type RepositoryContext, type RequestContext } from './http.js';
+import { identified, sendJson, type RepositoryContext, type RequestContext } from './http.js';
 import { requireDigest } from './names.js';
 
 /** The media type of the referrers answer (an OCI image index). */
@@ -98,13 +98,14 @@ export async function referrers(ctx: RepositoryContext): Promise<void> {
  */
 export async function catalog(ctx: RequestContext): Promise<void> {
   const page = pageOf(ctx.query);
-  const accountId = ctx.host?.accountId ?? ctx.caller.account.id;
+  const caller = identified(ctx);
+  const accountId = ctx.host?.accountId ?? caller.account.id;
   const region = ctx.host?.region ?? ctx.settings.defaultRegion;
   const prefix = ctx.host === undefined ? `${accountId}/` : '';
   let last = page.last;
   if (last !== undefined && prefix !== '' && last.startsWith(prefix)) last = last.slice(prefix.length);
   const { items, next } = await paginate({ n: page.n, last }, (opts) =>
-    ctx.backend.catalog(ctx.caller, accountId, region, opts),
+    ctx.backend.catalog(caller, accountId, region, opts),
   );
   const headers: Record<string, string> = {};
   if (next !== undefined && page.n !== undefined) headers.Link = link('/v2/_catalog', page.n, prefix + next);

@@ -10,10 +10,21 @@ import type { RequestInfo } from '../auth/caller.js';
 import type { RegistryBackend } from '../services/ecr/registry.js';
 import { OciError, toOciError, type OpFamily } from './errors.js';
 import { API_VERSION_HEADER, settleUnreadBody, type RegistryLog, type RegistrySettings } from './http.js';
-import { hostRegistry, regionHint, resolveName } from './names.js';
+import { isAnonymous } from '../auth/caller.js';
+import { anonymousRefused } from '../services/ecr/access.js';
+import { PUBLIC_REGION } from '../services/ecr/public/partition.js';
+import {
+  hostRegistry,
+  isPublicHost,
+  publicName,
+  regionHint,
+  resolveName,
+  type Address,
+  type PublicName,
+} from './names.js';
 import { getPresignedBlob } from './blobs.js';
 import { PRESIGN_SIGNATURE } from '../auth/presign.js';
-import { matchRoute } from './routes.js';
+import { matchRoute, type Route, type RouteMatch } from './routes.js';
 
 /** What the registry needs from the composition root. */
 export interface RegistryHandlerDeps {
@@ -29,9 +40,12 @@ export interface RegistryHandlerDeps {
 /** A request handler that never rejects: every outcome is an HTTP answer. */
 export type RegistryHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** Whether the server should hand a path to the registry (`/v2` and everything below it). */
+/**
+ * Whether the server should hand a path to the registry: `/v2` and everything below it, and the
+ * token endpoint of ECR Public's registry.
+ */
 export function isRegistryPath(path: string): boolean {
-  return path === '/v2' || path.startsWith('/v2/');
+  return path === '/v2' || path.startsWith('/v2/') || isTokenPath(path);
 }
 
 const STDERR_LOG: RegistryLog = {
@@ -42,12 +56,38 @@ const STDERR_LOG: RegistryLog = {
 
 const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]{1,300}$/;
 
-/** ECR's Basic challenge, naming this server the way the client reached it. */
-function challenge(req: IncomingMessage): string {
+/** The scheme and host the client reached this server at, for challenges. */
+function origin(req: IncomingMessage): { scheme: string; host: string } {
   const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
   const host =
     req.headers.host !== undefined && SAFE_HOST.test(req.headers.host) ? req.headers.host : 'localhost';
+  return { scheme, host };
+}
+
+/**
+ * The challenge of a 401: ECR's Basic one, naming this server the way the client reached it, or
+ * on ECR Public's registry the Bearer one of `public.ecr.aws`, whose realm is this server's
+ * token endpoint.
+ */
+function challenge(req: IncomingMessage, kind: 'basic' | 'bearer'): string {
+  const { scheme, host } = origin(req);
+  if (kind === 'bearer')
+    return `Bearer realm="${scheme}://${host}${TOKEN_PATH}",service="${host}",scope="aws"`;
   return `Basic realm="${scheme}://${host}/",service="ecr.amazonaws.com"`;
+}
+
+/** ECR Public's token endpoint (`https://public.ecr.aws/token/`). */
+const TOKEN_PATH = '/token/';
+
+/** Whether the server should hand a path to the registry's token endpoint. */
+export function isTokenPath(path: string): boolean {
+  return path === '/token' || path === TOKEN_PATH;
+}
+
+/** The registry requests an anonymous requester may make on ECR Public's registry: pulls. */
+function anonymousMay(route: Route, method: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return route.op === 'manifest' || route.op === 'blob' || route.op === 'tags' || route.op === 'referrers';
 }
 
 function requestInfo(req: IncomingMessage, region: string): RequestInfo {
@@ -69,7 +109,14 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
   const log = deps.log ?? STDERR_LOG;
   const { backend } = deps;
 
-  function fail(req: IncomingMessage, res: ServerResponse, err: unknown, op: OpFamily, path: string): void {
+  function fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    err: unknown,
+    op: OpFamily,
+    path: string,
+    kind: 'basic' | 'bearer' = 'basic',
+  ): void {
     const e = toOciError(err, op);
     if (e.status >= 500)
       log.error({ err, method: req.method, path: path.slice(0, 300) }, 'registry internal error');
@@ -84,7 +131,7 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': body.length,
     };
-    if (e.status === 401) headers['WWW-Authenticate'] = challenge(req);
+    if (e.status === 401) headers['WWW-Authenticate'] = challenge(req, kind);
     res.writeHead(e.status, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -96,6 +143,12 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
     const path = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     const host = hostRegistry(req.headers.host, settings.hostDomain);
+    const publicHost = isPublicHost(req.headers.host, settings.hostDomain);
+    let kind: 'basic' | 'bearer' = publicHost ? 'bearer' : 'basic';
+    if (isTokenPath(path)) {
+      await serveToken(req, res, method, backend).catch((err: unknown) => fail(req, res, err, 'base', path));
+      return;
+    }
     const match = matchRoute(method, path);
     const op: OpFamily = match.kind === 'route' ? match.route.op : 'base';
     res.setHeader(API_VERSION_HEADER[0], API_VERSION_HEADER[1]);
@@ -123,6 +176,12 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
           params,
           address,
         });
+        return;
+      }
+      const pub = publicName(name, publicHost);
+      if (pub !== undefined || publicHost) {
+        kind = 'bearer';
+        await handlePublic(req, res, { method, query, match, name, pub, publicHost });
         return;
       }
       const region = host?.region ?? regionHint(name, settings.defaultRegion);
@@ -156,7 +215,110 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       if (route.scope === 'registry') await route.handle(ctx);
       else await route.handle({ ...ctx, address: resolveName(params.name!, host, settings.defaultRegion) });
     } catch (err) {
-      fail(req, res, err, op, path);
+      fail(req, res, err, op, path, kind);
     }
   };
+
+  /**
+   * A request to ECR Public's registry: anyone may pull (with a Bearer token of the token
+   * endpoint, or with no credentials at all on path-style names); everything else needs the
+   * caller an `ecr-public` token stands for, and gets the Bearer challenge without one.
+   */
+  async function handlePublic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: {
+      method: string;
+      query: URLSearchParams;
+      match: RouteMatch;
+      name: string | undefined;
+      pub: PublicName | undefined;
+      publicHost: boolean;
+    },
+  ): Promise<void> {
+    const { method, match } = r;
+    const caller = await backend.authenticatePublic(
+      req.headers.authorization,
+      requestInfo(req, PUBLIC_REGION),
+    );
+    if (match.kind === 'none') {
+      throw new OciError('UNSUPPORTED', { status: 404, message: 'no registry endpoint at this path' });
+    }
+    if (match.kind === 'method') {
+      throw new OciError('UNSUPPORTED', {
+        message: `method ${method.slice(0, 16)} is not supported here`,
+        headers: { Allow: match.allow.join(', ') },
+      });
+    }
+    const { route, params } = match;
+    if (isAnonymous(caller) && (route.op === 'base' || !anonymousMay(route, method)))
+      throw anonymousRefused();
+    const ctx = {
+      req,
+      res,
+      caller,
+      settings,
+      backend,
+      method,
+      head: method === 'HEAD',
+      query: r.query,
+      host: undefined,
+      params,
+    };
+    if (route.scope === 'registry') {
+      if (route.op !== 'base')
+        throw new OciError('UNSUPPORTED', { status: 404, message: 'the public registry has no catalog' });
+      await route.handle(ctx);
+      return;
+    }
+    const pub = r.pub!;
+    const accountId = await backend.publicRegistry(pub.alias);
+    if (accountId === undefined) {
+      throw new OciError('NAME_UNKNOWN', {
+        message: `The repository with name '${pub.repository}' does not exist in the registry with id '${pub.alias}'`,
+        detail: { name: r.name!.slice(0, 300) },
+      });
+    }
+    const address: Address = {
+      repo: { accountId, region: PUBLIC_REGION, name: pub.repository },
+      base: `/v2/${r.name!}`,
+      name: r.name!,
+    };
+    await route.handle({ ...ctx, address });
+  }
+}
+
+/**
+ * `GET /token/?service=…&scope=…` — the token endpoint of ECR Public's registry: a Bearer token
+ * for whoever asks (anonymous, or the caller Basic `AWS:<ecr-public password>` names). Scopes are
+ * not granted here: every request is decided when it is made, as every registry request is.
+ */
+async function serveToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  backend: RegistryBackend,
+): Promise<void> {
+  if (method !== 'GET') {
+    throw new OciError('UNSUPPORTED', {
+      message: `method ${method.slice(0, 16)} is not supported here`,
+      headers: { Allow: 'GET' },
+    });
+  }
+  const t = await backend.publicToken(req.headers.authorization, requestInfo(req, PUBLIC_REGION));
+  settleUnreadBody(req, res);
+  const body = Buffer.from(
+    JSON.stringify({
+      token: t.token,
+      access_token: t.token,
+      expires_in: t.expiresInSeconds,
+      issued_at: t.issuedAt.toISOString(),
+    }),
+  );
+  res.writeHead(200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
 }

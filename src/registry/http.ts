@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Caller } from '../auth/caller.js';
+import { isAnonymous, type Caller, type Requester } from '../auth/caller.js';
+import { anonymousRefused } from '../services/ecr/access.js';
 import type { RegistryBackend } from '../services/ecr/registry.js';
 import { OciError } from './errors.js';
 import type { Address, HostRegistry } from './names.js';
@@ -26,7 +27,8 @@ export interface RegistrySettings {
 export interface RequestContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly caller: Caller;
+  /** Anonymous only on ECR Public's registry, whose pulls need no identity. */
+  readonly caller: Requester;
   readonly settings: RegistrySettings;
   readonly backend: RegistryBackend;
   readonly method: string;
@@ -41,6 +43,12 @@ export interface RequestContext {
 /** A request whose `<name>` resolved to a repository. */
 export interface RepositoryContext extends RequestContext {
   readonly address: Address;
+}
+
+/** The caller of a request that needs an identity (a push, a delete, a listing); 401 if none. */
+export function identified(ctx: RequestContext): Caller {
+  if (isAnonymous(ctx.caller)) throw anonymousRefused();
+  return ctx.caller;
 }
 
 /** The header Docker's `/v2/` probe looks for; the registry sends it on every answer. */

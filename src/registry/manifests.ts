@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { OciError, toOciError } from './errors.js';
-import { readCapped, sendEmpty, type RepositoryContext } from './http.js';
+import { identified, readCapped, sendEmpty, type RepositoryContext } from './http.js';
 import { isDigest, requireReference } from './names.js';
 
 /** ECR's manifest size limit (the spec asks registries to accept at least 4 MB). */
@@ -86,7 +86,7 @@ export async function putManifest(ctx: RepositoryContext): Promise<void> {
   let subject: string | undefined;
   try {
     const r = await ctx.backend.putManifest(
-      ctx.caller,
+      identified(ctx),
       ctx.address.repo,
       reference,
       mediaTypeOf(ctx.req.headers['content-type']),
@@ -114,6 +114,6 @@ export async function putManifest(ctx: RepositoryContext): Promise<void> {
 /** `DELETE` — ecr:BatchDeleteImage: by digest the image and its tags, by tag the tag. 202. */
 export async function deleteManifest(ctx: RepositoryContext): Promise<void> {
   const reference = requireReference(ctx.params.reference!);
-  await ctx.backend.deleteManifest(ctx.caller, ctx.address.repo, reference);
+  await ctx.backend.deleteManifest(identified(ctx), ctx.address.repo, reference);
   sendEmpty(ctx.res, 202, {});
 }

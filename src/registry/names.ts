@@ -91,9 +91,62 @@ export function hostRegistry(host: string | undefined, domain: string): HostRegi
   if (h.endsWith('.')) h = h.slice(0, -1);
   const suffix = `.${domain.toLowerCase()}`;
   if (!h.endsWith(suffix)) return undefined;
-  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)$/.exec(h.slice(0, -suffix.length));
+  // An AWS region name (never ECR Public's partition label, which is no region).
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d{1,2})$/.exec(h.slice(0, -suffix.length));
   return m === null ? undefined : { accountId: m[1]!, region: m[2]! };
 }
+
+/** The first name component of ECR Public's path-style names: `HOST:PORT/public/<alias>/<repo>`. */
+export const PUBLIC_PATH_PREFIX = 'public/';
+
+/** Whether a `Host` header names ECR Public's registry: `public.ecr.<domain>[:port]`. */
+export function isPublicHost(host: string | undefined, domain: string): boolean {
+  if (host === undefined || host.length > 300) return false;
+  let h = host.toLowerCase();
+  const colon = h.lastIndexOf(':');
+  if (colon !== -1 && !h.endsWith(']') && /^\d+$/.test(h.slice(colon + 1))) h = h.slice(0, colon);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  return h === `public.ecr.${domain.toLowerCase()}`;
+}
+
+/** A name of ECR Public's registry: the registry alias and the repository name after it. */
+export interface PublicName {
+  readonly alias: string;
+  readonly repository: string;
+}
+
+/** ECR Public's registry aliases: 2–50 lowercase letters, digits, `-` and `_` (AWS's pattern). */
+const PUBLIC_ALIAS = /^[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * The public registry name a request addresses — `public/<alias>/<repo>` path-style, or
+ * `<alias>/<repo>` on the public host — or `undefined` when it addresses a private registry.
+ * Throws `NAME_INVALID` for a public name with a bad alias or repository.
+ */
+export function publicName(pathName: string | undefined, publicHost: boolean): PublicName | undefined {
+  if (pathName === undefined) return undefined;
+  let rest: string;
+  if (publicHost) rest = pathName;
+  else if (pathName.startsWith(PUBLIC_PATH_PREFIX)) rest = pathName.slice(PUBLIC_PATH_PREFIX.length);
+  else return undefined;
+  const slash = rest.indexOf('/');
+  const alias = slash === -1 ? '' : rest.slice(0, slash);
+  const repository = slash === -1 ? '' : rest.slice(slash + 1);
+  if (alias.length < 2 || alias.length > 50 || !PUBLIC_ALIAS.test(alias) || !isRepositoryName(repository))
+    throw new OciError('NAME_INVALID', {
+      message: 'a public repository is named <registry alias>/<repository>',
+      detail: { name: pathName.slice(0, 300) },
+    });
+  if (repository.length > MAX_PUBLIC_REPOSITORY_NAME)
+    throw new OciError('NAME_INVALID', {
+      message: 'repository name too long',
+      detail: { name: pathName.slice(0, 300) },
+    });
+  return { alias, repository };
+}
+
+/** ECR Public's longest repository name. */
+const MAX_PUBLIC_REPOSITORY_NAME = 205;
 
 /** The region a path name addresses, if it is recognisable; used before validation, for auth. */
 export function regionHint(pathName: string | undefined, defaultRegion: string): string {

@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Caller, RequestInfo } from '../auth/caller.js';
+import type { Caller, Requester, RequestInfo } from '../auth/caller.js';
 import type { AuthzResult } from '../iam/index.js';
 import type {
   BlobRange,
@@ -208,6 +208,29 @@ export class FakeRegistryBackend implements RegistryBackend {
     const caller = token === undefined ? undefined : this.tokens.get(token);
     if (caller === undefined) throw new ServiceError('Unauthenticated', 'no valid registry token');
     return { ...caller, request };
+  }
+
+  /** Aliases of public registries → accounts ({@link publicRegistry}). */
+  readonly publicAliases = new Map<string, string>();
+
+  async authenticatePublic(authorization: string | undefined, request: RequestInfo): Promise<Requester> {
+    if (authorization === undefined) return { anonymous: true, request };
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (bearer?.[1] === 'anonymous') return { anonymous: true, request };
+    return this.authenticate(bearer === null ? authorization : `Basic ${bearer[1]}`, request);
+  }
+
+  async publicToken(
+    authorization: string | undefined,
+    request: RequestInfo,
+  ): Promise<{ readonly token: string; readonly issuedAt: Date; readonly expiresInSeconds: number }> {
+    if (authorization !== undefined) await this.authenticate(authorization, request);
+    const token = authorization === undefined ? 'anonymous' : /^Basic\s+(\S+)$/i.exec(authorization)![1]!;
+    return { token, issuedAt: new Date(0), expiresInSeconds: 3600 };
+  }
+
+  async publicRegistry(alias: string): Promise<string | undefined> {
+    return this.publicAliases.get(alias);
   }
 
   async getManifest(

@@ -8,7 +8,14 @@
  */
 import type { Readable } from 'node:stream';
 import { OciError, toOciError, uploadRange } from './errors.js';
-import { declaredLength, hasBody, limitStream, sendEmpty, type RepositoryContext } from './http.js';
+import {
+  declaredLength,
+  hasBody,
+  identified,
+  limitStream,
+  sendEmpty,
+  type RepositoryContext,
+} from './http.js';
 import { requireDigest, requireUploadId, tryResolveName } from './names.js';
 
 /** Errors of a mount attempt after which the registry starts a normal upload instead (OCI §4.3). */
@@ -76,7 +83,7 @@ async function withResumeRange(ctx: RepositoryContext, uploadId: string, err: un
   const e = toOciError(err, 'upload');
   if (e.code !== 'RANGE_INVALID' || e.headers.Range !== undefined) return e;
   try {
-    const state = await ctx.backend.uploadStatus(ctx.caller, ctx.address.repo, uploadId);
+    const state = await ctx.backend.uploadStatus(identified(ctx), ctx.address.repo, uploadId);
     return new OciError('RANGE_INVALID', { message: e.message, headers: { Range: uploadRange(state.size) } });
   } catch {
     return e;
@@ -85,7 +92,8 @@ async function withResumeRange(ctx: RepositoryContext, uploadId: string, err: un
 
 /** `POST .../blobs/uploads/` — ecr:InitiateLayerUpload (+ CompleteLayerUpload for `?digest=`). */
 export async function postUpload(ctx: RepositoryContext): Promise<void> {
-  const { backend, caller, address, query } = ctx;
+  const { backend, address, query } = ctx;
+  const caller = identified(ctx);
   const mount = query.get('mount');
   if (mount !== null) {
     const digest = requireDigest(mount);
@@ -114,7 +122,7 @@ export async function postUpload(ctx: RepositoryContext): Promise<void> {
 }
 
 async function start(ctx: RepositoryContext): Promise<void> {
-  const state = await ctx.backend.startUpload(ctx.caller, ctx.address.repo);
+  const state = await ctx.backend.startUpload(identified(ctx), ctx.address.repo);
   sendEmpty(ctx.res, 202, uploadHeaders(ctx, state.uploadId, state.size));
 }
 
@@ -124,7 +132,7 @@ export async function patchUpload(ctx: RepositoryContext): Promise<void> {
   const { body, offset } = chunkOf(ctx);
   let state;
   try {
-    state = await ctx.backend.appendUpload(ctx.caller, ctx.address.repo, uploadId, body, offset);
+    state = await ctx.backend.appendUpload(identified(ctx), ctx.address.repo, uploadId, body, offset);
   } catch (err) {
     throw await withResumeRange(ctx, uploadId, err);
   }
@@ -134,7 +142,7 @@ export async function patchUpload(ctx: RepositoryContext): Promise<void> {
 /** `GET <location>` — ecr:UploadLayerPart: 204 with the session's `Range`. */
 export async function uploadStatus(ctx: RepositoryContext): Promise<void> {
   const uploadId = requireUploadId(ctx.params.uploadId!);
-  const state = await ctx.backend.uploadStatus(ctx.caller, ctx.address.repo, uploadId);
+  const state = await ctx.backend.uploadStatus(identified(ctx), ctx.address.repo, uploadId);
   sendEmpty(ctx.res, 204, uploadHeaders(ctx, state.uploadId, state.size));
 }
 
@@ -149,7 +157,7 @@ export async function putUpload(ctx: RepositoryContext): Promise<void> {
   if (hasBody(ctx.req)) {
     const chunk = chunkOf(ctx);
     if (chunk.offset !== undefined) {
-      const state = await ctx.backend.uploadStatus(ctx.caller, ctx.address.repo, uploadId);
+      const state = await ctx.backend.uploadStatus(identified(ctx), ctx.address.repo, uploadId);
       if (state.size !== chunk.offset) {
         throw new OciError('RANGE_INVALID', {
           message: `the upload holds ${state.size} bytes; a chunk at ${chunk.offset} is out of order`,
@@ -160,7 +168,7 @@ export async function putUpload(ctx: RepositoryContext): Promise<void> {
     body = chunk.body;
   }
   try {
-    await ctx.backend.completeUpload(ctx.caller, ctx.address.repo, uploadId, digest, body);
+    await ctx.backend.completeUpload(identified(ctx), ctx.address.repo, uploadId, digest, body);
   } catch (err) {
     throw await withResumeRange(ctx, uploadId, err);
   }
@@ -170,6 +178,6 @@ export async function putUpload(ctx: RepositoryContext): Promise<void> {
 /** `DELETE <location>` — cancels the session (ecr:UploadLayerPart): 204. */
 export async function cancelUpload(ctx: RepositoryContext): Promise<void> {
   const uploadId = requireUploadId(ctx.params.uploadId!);
-  await ctx.backend.cancelUpload(ctx.caller, ctx.address.repo, uploadId);
+  await ctx.backend.cancelUpload(identified(ctx), ctx.address.repo, uploadId);
   sendEmpty(ctx.res, 204, {});
 }

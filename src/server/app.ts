@@ -34,6 +34,7 @@ import type { Clock } from '../services/runtime.js';
 import type { MetadataStore } from '../store/meta/MetadataStore.js';
 import type { SecretBox } from '../store/meta/secrets.js';
 import { BodyTooLarge, readBody } from './body.js';
+import { isRegistryPath } from '../registry/index.js';
 
 /** An awsJson API mounted under its `X-Amz-Target` prefix. */
 export interface JsonMount {
@@ -229,7 +230,7 @@ export function buildHandler(deps: AppDeps): Handler {
       deps.log.info(entry, 'request');
     };
 
-    if (deps.registry !== undefined && (path === '/v2' || path.startsWith('/v2/'))) {
+    if (deps.registry !== undefined && isRegistryPath(path)) {
       void deps.registry(req, res).finally(logRequest);
       return;
     }

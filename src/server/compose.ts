@@ -17,7 +17,9 @@ import type { Clock, Random } from '../services/runtime.js';
 import type { MetadataStore } from '../store/meta/MetadataStore.js';
 import type { SecretBox } from '../store/meta/secrets.js';
 import type { BlobStorage } from '../store/blobs/BlobStore.js';
-import { ECR_JSON } from '../api/protocol/awsJson.js';
+import { ECR_JSON, ECR_PUBLIC_JSON } from '../api/protocol/awsJson.js';
+import { ecrPublicApi } from '../api/ecrPublic/index.js';
+import { EcrPublicService } from '../services/ecr/public/service.js';
 import { ecrApi } from '../api/ecr/index.js';
 import type { RegistryAddressing } from '../services/ecr/addressing.js';
 import { createRegistryBackend } from '../services/ecr/backend.js';
@@ -119,6 +121,14 @@ export function compose(opts: {
         protocol: ECR_JSON,
         signingName: 'ecr',
         adapter: mountable(ecrApi(ecr, new EcrDataService(ecrDeps))),
+      },
+    ],
+    [
+      ECR_PUBLIC_JSON.targetPrefix,
+      {
+        protocol: ECR_PUBLIC_JSON,
+        signingName: 'ecr-public',
+        adapter: mountable(ecrPublicApi(new EcrPublicService(ecrDeps))),
       },
     ],
     [

@@ -9,6 +9,7 @@
 import type { Caller } from '../../auth/caller.js';
 import type { EcrInputs } from '../../services/ecr/present.js';
 import type { EcrService } from '../../services/ecr/service.js';
+import { isPublicRegion } from '../../services/ecr/public/partition.js';
 import type { ApiAdapter } from '../adapter.js';
 import { AwsError } from '../protocol/errors.js';
 import { list, required, struct, type Infer } from '../protocol/shape.js';
@@ -260,6 +261,14 @@ export function ecrApi(service: EcrService, data?: EcrDataOps): ApiAdapter<typeo
     service: 'ecr',
     operations: ECR_OPERATIONS,
     async handle(op, { caller }) {
+      // ECR Public's partition label is no region: ECR's API is not there (ecrPublic/ is).
+      if (isPublicRegion(caller.request.region)) {
+        throw AwsError.of(
+          'ecr',
+          'InvalidSignatureException',
+          `Credential should be scoped to a valid region, not '${caller.request.region}'.`,
+        );
+      }
       // The union of handlers cannot be called with the union of inputs without this widening;
       // each handler's own input type is checked against the shapes in the tables' types above.
       if (Object.hasOwn(SERVICE, op.operation)) {

@@ -19,7 +19,7 @@ import { bodyBytes, bodyText } from './wire.js';
 
 /** What distinguishes one awsJson1_1 service from another on the wire. */
 export interface JsonService {
-  readonly name: 'ecr' | 'organizations';
+  readonly name: 'ecr' | 'ecr-public' | 'organizations';
   /** The part of `X-Amz-Target` before the dot (botocore `metadata.targetPrefix`). */
   readonly targetPrefix: string;
   /** The member carrying the error text: ECR's error shapes say `message`, Organizations' `Message`. */
@@ -30,6 +30,13 @@ export interface JsonService {
 export const ECR_JSON: JsonService = {
   name: 'ecr',
   targetPrefix: 'AmazonEC2ContainerRegistry_V20150921',
+  messageKey: 'message',
+};
+
+/** ECR Public's awsJson identity (botocore `ecr-public/2020-10-30`, error shapes with `message`). */
+export const ECR_PUBLIC_JSON: JsonService = {
+  name: 'ecr-public',
+  targetPrefix: 'SpencerFrontendService',
   messageKey: 'message',
 };
 

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ecrSdk from '@aws-sdk/client-ecr';
+import * as ecrPublicSdk from '@aws-sdk/client-ecr-public';
 import * as iamSdk from '@aws-sdk/client-iam';
 import * as orgSdk from '@aws-sdk/client-organizations';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -48,6 +49,7 @@ const MODELS: Record<AwsService, Map<string, Modelled>> = {
   iam: modelledErrors(iamSdk),
   sts: modelledErrors(stsSdk),
   ecr: modelledErrors(ecrSdk),
+  'ecr-public': modelledErrors(ecrPublicSdk),
   organizations: modelledErrors(orgSdk),
 };
 
@@ -90,6 +92,7 @@ const COMMON: Record<AwsService, string[]> = {
   iam: QUERY_COMMON,
   sts: QUERY_COMMON,
   ecr: JSON_COMMON,
+  'ecr-public': JSON_COMMON,
   organizations: JSON_COMMON,
 };
 

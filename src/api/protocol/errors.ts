@@ -29,7 +29,7 @@
 export type Fault = 'client' | 'server';
 
 /** The services crossdock speaks; each has its own catalogue because codes collide across them. */
-export type AwsService = 'iam' | 'sts' | 'ecr' | 'organizations';
+export type AwsService = 'iam' | 'sts' | 'ecr' | 'ecr-public' | 'organizations';
 
 /** The HTTP status and fault a code is always answered with. */
 export interface ErrorSpec {
@@ -145,6 +145,33 @@ export const AWS_ERRORS = {
     TemplateNotFoundException: client(400),
     TooManyTagsException: client(400),
     UnsupportedImageTypeException: client(400),
+    UploadNotFoundException: client(400),
+  },
+  'ecr-public': {
+    ...JSON_COMMON,
+    EmptyUploadException: client(400),
+    ImageAlreadyExistsException: client(400),
+    ImageDigestDoesNotMatchException: client(400),
+    ImageNotFoundException: client(400),
+    ImageTagAlreadyExistsException: client(400),
+    InvalidLayerException: client(400),
+    InvalidLayerPartException: client(400),
+    InvalidParameterException: client(400),
+    InvalidTagParameterException: client(400),
+    LayerAlreadyExistsException: client(400),
+    LayerPartTooSmallException: client(400),
+    LayersNotFoundException: client(400),
+    LimitExceededException: client(400),
+    ReferencedImagesNotFoundException: client(400),
+    RegistryNotFoundException: client(400),
+    RepositoryAlreadyExistsException: client(400),
+    RepositoryCatalogDataNotFoundException: client(400),
+    RepositoryNotEmptyException: client(400),
+    RepositoryNotFoundException: client(400),
+    RepositoryPolicyNotFoundException: client(400),
+    ServerException: server(500),
+    TooManyTagsException: client(400),
+    UnsupportedCommandException: client(400),
     UploadNotFoundException: client(400),
   },
   organizations: {

@@ -1,13 +1,18 @@
-import type { Caller } from '../../auth/caller.js';
+import { isAnonymous, type Caller, type Requester } from '../../auth/caller.js';
 import type { AuthzResult, ContextValue } from '../../iam/index.js';
 import type { MetadataTx } from '../../store/meta/MetadataStore.js';
 import type { Repository, RepositoryRef } from '../../store/meta/records.js';
 import type { ResourcePolicy } from '../authz.js';
 import type { ServiceDeps } from '../context.js';
 import { ServiceError } from '../errors.js';
+import { actionFor, isPublicRegion, PUBLIC_READ_ACTIONS, publicRepositoryArn } from './public/partition.js';
 
-/** `arn:aws:ecr:<region>:<account>:repository/<name>`. */
+/**
+ * `arn:aws:ecr:<region>:<account>:repository/<name>`, or for an ECR Public repository
+ * `arn:aws:ecr-public::<account>:repository/<name>`.
+ */
 export function repositoryArn(ref: RepositoryRef): string {
+  if (isPublicRegion(ref.region)) return publicRepositoryArn(ref.accountId, ref.name);
   return `arn:aws:ecr:${ref.region}:${ref.accountId}:repository/${ref.name}`;
 }
 
@@ -18,6 +23,15 @@ export function repositoryNotFound(ref: RepositoryRef): ServiceError {
     `The repository with name '${ref.name}' does not exist in the registry with id '${ref.accountId}'`,
   );
 }
+
+/** What a request with no credentials gets wherever an identity is needed (a 401 challenge). */
+export function anonymousRefused(): ServiceError {
+  return new ServiceError('Unauthenticated', INVALID_TOKEN_MESSAGE);
+}
+
+/** The registry's one sentence for missing, malformed or forged credentials. */
+export const INVALID_TOKEN_MESSAGE =
+  'The registry authorization token is missing or invalid. Authenticate and try again.';
 
 function tagRecord(tags: readonly { key: string; value: string }[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -35,6 +49,10 @@ function tagRecord(tags: readonly { key: string; value: string }[]): Record<stri
  * Order, as AWS: authorization first, existence second. A caller who may not act on the ARN gets
  * AccessDenied whether or not the repository exists; one who may learns it does not
  * (RepositoryNotFoundException).
+ *
+ * An ECR Public repository (`public/partition.ts`) is decided the same way with the `ecr-public:`
+ * action and ARN, except its pulls, which are nobody's to grant or deny: anyone may make them,
+ * with credentials or without ({@link RepositoryAccess.read}).
  */
 export class RepositoryAccess {
   constructor(private readonly deps: ServiceDeps) {}
@@ -89,7 +107,7 @@ export class RepositoryAccess {
     const result = await this.deps.authz.authorize(
       {
         caller,
-        action,
+        action: actionFor(ref, action),
         resource: repositoryArn(ref),
         resourceAccount: ref.accountId,
         ...(repository !== undefined &&
@@ -101,6 +119,21 @@ export class RepositoryAccess {
     );
     if (repository === undefined && !opts.allowMissing) throw repositoryNotFound(ref);
     return { repository, result };
+  }
+
+  /**
+   * A registry read (`action` one of the pull actions): for a private repository, exactly
+   * {@link require} — and an anonymous requester is refused before anything is looked up; for a
+   * public repository, only whether it exists, for anyone.
+   */
+  async read(requester: Requester, action: string, ref: RepositoryRef): Promise<Repository> {
+    if (isPublicRegion(ref.region) && PUBLIC_READ_ACTIONS.has(action)) {
+      const repository = await this.find(ref);
+      if (repository === undefined) throw repositoryNotFound(ref);
+      return repository;
+    }
+    if (isAnonymous(requester)) throw anonymousRefused();
+    return this.require(requester, action, ref);
   }
 
   /** Like {@link authorize} but the repository must exist. */

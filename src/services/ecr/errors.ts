@@ -31,6 +31,8 @@ export const ECR_LIMITS = {
   policyLength: 10_240,
   repositoryNameMin: 2,
   repositoryNameMax: 256,
+  /** ECR Public's longest repository name. */
+  publicRepositoryNameMax: 205,
   maxResultsMin: 1,
   maxResultsMax: 1000,
   defaultPageSize: 100,

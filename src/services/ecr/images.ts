@@ -9,7 +9,7 @@
  * between manifest formats (ECR converts schema 2 ↔ schema 1 / OCI when pulling by tag for a client
  * that does not accept the stored type; crossdock serves the stored type whatever `Accept` says).
  */
-import type { Caller } from '../../auth/caller.js';
+import type { Caller, Requester } from '../../auth/caller.js';
 import { isDigest, parseDigest, type Digest, type DigestAlgorithm } from '../../store/blobs/BlobStore.js';
 import { NotFound, StoreError } from '../../store/meta/errors.js';
 import type { MetadataTx } from '../../store/meta/MetadataStore.js';
@@ -291,8 +291,8 @@ export class ImageService {
    * `GET|HEAD /v2/<name>/manifests/<ref>` — ecr:BatchGetImage: the manifest a tag or digest names,
    * exactly as pushed; ImageNotFoundException otherwise.
    */
-  async get(caller: Caller, ref: RepositoryRef, reference: string): Promise<Image> {
-    await this.access.require(caller, 'ecr:BatchGetImage', ref);
+  async get(caller: Requester, ref: RepositoryRef, reference: string): Promise<Image> {
+    await this.access.read(caller, 'ecr:BatchGetImage', ref);
     const image = await this.find(ref, reference);
     if (image === undefined) {
       throw ecrErrors.imageNotFound(
@@ -437,8 +437,12 @@ export class ImageService {
   }
 
   /** `GET /v2/<name>/tags/list?n=&last=` — ecr:ListImages: tags in lexical order. */
-  async listTags(caller: Caller, ref: RepositoryRef, opts: { n?: number; last?: string }): Promise<string[]> {
-    await this.access.require(caller, 'ecr:ListImages', ref);
+  async listTags(
+    caller: Requester,
+    ref: RepositoryRef,
+    opts: { n?: number; last?: string },
+  ): Promise<string[]> {
+    await this.access.read(caller, 'ecr:ListImages', ref);
     const page = await inRepository(ref, () =>
       this.deps.store.tags.list(ref, {
         ...(opts.n !== undefined && { n: opts.n }),
@@ -455,12 +459,12 @@ export class ImageService {
    * API, optionally filtered by artifact type; by digest.
    */
   async referrers(
-    caller: Caller,
+    caller: Requester,
     ref: RepositoryRef,
     digest: string,
     artifactType?: string,
   ): Promise<ReferrerDescriptor[]> {
-    await this.access.require(caller, 'ecr:BatchGetImage', ref);
+    await this.access.read(caller, 'ecr:BatchGetImage', ref);
     const subject = parseDigest(digest);
     const found = await inRepository(ref, () =>
       listAll((marker) =>

@@ -7,7 +7,7 @@
  * last, so a blob is never visible before it is whole and verified.
  */
 import type { Readable } from 'node:stream';
-import type { Caller } from '../../auth/caller.js';
+import type { Caller, Requester } from '../../auth/caller.js';
 import { BlobUrlSigner, PRESIGN_TTL_MS } from '../../auth/presign.js';
 import { isDigest, parseDigest, type ByteRange, type Digest } from '../../store/blobs/BlobStore.js';
 import { BlobStoreError } from '../../store/blobs/errors.js';
@@ -107,8 +107,8 @@ export class LayerService {
   }
 
   /** `HEAD /v2/<name>/blobs/<digest>` — ecr:BatchCheckLayerAvailability. */
-  async stat(caller: Caller, ref: RepositoryRef, digest: string): Promise<{ readonly size: number }> {
-    await this.access.require(caller, 'ecr:BatchCheckLayerAvailability', ref);
+  async stat(caller: Requester, ref: RepositoryRef, digest: string): Promise<{ readonly size: number }> {
+    await this.access.read(caller, 'ecr:BatchCheckLayerAvailability', ref);
     const d = parseDigest(digest);
     const link = await this.linked(ref, d);
     const info = await this.deps.blobs.store.stat(d);
@@ -123,12 +123,12 @@ export class LayerService {
    * a range outside it is the store's `RangeInvalid` (carrying the size for `Content-Range`).
    */
   async open(
-    caller: Caller,
+    caller: Requester,
     ref: RepositoryRef,
     digest: string,
     range?: ByteRange,
   ): Promise<{ readonly size: number; readonly body: Readable }> {
-    await this.access.require(caller, 'ecr:GetDownloadUrlForLayer', ref);
+    await this.access.read(caller, 'ecr:GetDownloadUrlForLayer', ref);
     const d = parseDigest(digest);
     const link = await this.linked(ref, d);
     try {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Caller, RequestInfo } from '../../auth/caller.js';
+import type { Caller, Requester, RequestInfo } from '../../auth/caller.js';
 import type { RepositoryRef } from '../../store/meta/records.js';
 
 /**
@@ -73,9 +73,24 @@ export interface RegistryBackend {
     scope?: RegistryScope,
   ): Promise<Caller>;
 
-  /** `GET|HEAD /v2/<name>/manifests/<ref>` — ecr:BatchGetImage. `reference` is a tag or a digest. */
+  /**
+   * The requester of a request to ECR Public's registry (`public/registryAuth.ts`): anonymous
+   * without credentials, else the caller a Bearer token of {@link publicToken} or a Basic
+   * `AWS:<ecr-public password>` stands for; `Unauthenticated` for anything forged or expired.
+   */
+  authenticatePublic(authorization: string | undefined, request: RequestInfo): Promise<Requester>;
+  /** `GET /token/` of ECR Public's registry: a Bearer token for whoever asks (see above). */
+  publicToken(
+    authorization: string | undefined,
+    request: RequestInfo,
+  ): Promise<{ readonly token: string; readonly issuedAt: Date; readonly expiresInSeconds: number }>;
+  /** The account whose public registry has this alias, or `undefined`. */
+  publicRegistry(alias: string): Promise<string | undefined>;
+
+  /**
+   * `GET|HEAD /v2/<name>/manifests/<ref>` — ecr:BatchGetImage (anyone's on a public repository). `reference` is a tag or a digest. */
   getManifest(
-    caller: Caller,
+    caller: Requester,
     repo: RepositoryRef,
     reference: string,
     accept: readonly string[],
@@ -92,10 +107,10 @@ export interface RegistryBackend {
   deleteManifest(caller: Caller, repo: RepositoryRef, reference: string): Promise<void>;
 
   /** `HEAD /v2/<name>/blobs/<digest>` — ecr:BatchCheckLayerAvailability. */
-  statBlob(caller: Caller, repo: RepositoryRef, digest: DigestString): Promise<{ readonly size: number }>;
+  statBlob(caller: Requester, repo: RepositoryRef, digest: DigestString): Promise<{ readonly size: number }>;
   /** `GET /v2/<name>/blobs/<digest>` — ecr:GetDownloadUrlForLayer. Streams; never buffers. */
   openBlob(
-    caller: Caller,
+    caller: Requester,
     repo: RepositoryRef,
     digest: DigestString,
     range?: BlobRange,
@@ -156,13 +171,13 @@ export interface RegistryBackend {
 
   /** `GET /v2/<name>/tags/list?n=&last=` — ecr:ListImages; lexical order. */
   listTags(
-    caller: Caller,
+    caller: Requester,
     repo: RepositoryRef,
     opts: { n?: number; last?: string },
   ): Promise<readonly string[]>;
   /** `GET /v2/<name>/referrers/<digest>?artifactType=` — ecr:BatchGetImage. */
   referrers(
-    caller: Caller,
+    caller: Requester,
     repo: RepositoryRef,
     digest: DigestString,
     artifactType?: string,

@@ -10,8 +10,10 @@ import { ECR_LIMITS, ecrErrors as E } from './errors.js';
 import { tagsOut, type EcrInputs, type EcrOutputs } from './present.js';
 import type { EcrContext } from './service.js';
 import { checkTagKeys, checkTags, RE_REPO, requestTagContext } from './validate.js';
+import { isPublicRegion, PUBLIC_REGION } from './public/partition.js';
 
 const REPOSITORY_ARN = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
+const PUBLIC_REPOSITORY_ARN = /^arn:aws:ecr-public::(\d{12}):repository\/(.+)$/;
 
 /**
  * The repository a `resourceArn` names. It must be a repository ARN of the call's region (the
@@ -19,6 +21,13 @@ const REPOSITORY_ARN = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
  * another one (its repository policy then decides).
  */
 export function parseRepositoryArn(caller: Caller, arn: string): RepositoryRef {
+  if (isPublicRegion(caller.request.region)) {
+    // ECR Public's API knows only public repositories, whose ARNs have no region.
+    const p = PUBLIC_REPOSITORY_ARN.exec(arn);
+    if (p === null || p[2]!.length > ECR_LIMITS.publicRepositoryNameMax || !RE_REPO.test(p[2]!))
+      throw E.invalidArn();
+    return { accountId: p[1]!, region: PUBLIC_REGION, name: p[2]! };
+  }
   const m = REPOSITORY_ARN.exec(arn);
   if (m === null) throw E.invalidArn();
   const [, region, accountId, name] = m as unknown as [string, string, string, string];

@@ -437,6 +437,7 @@ export interface RepositoryPatch {
   readonly lifecycleEvaluatedAt?: Date | null;
   readonly lifecyclePreviewText?: string | null;
   readonly lifecyclePreviewStartedAt?: Date | null;
+  readonly catalogDataText?: string | null;
 }
 
 /** List options of repositories. */
@@ -729,6 +730,7 @@ export interface RegistryPatch {
   readonly creationTemplates?: readonly RepositoryCreationTemplate[];
   /** Replaces the account settings. */
   readonly accountSettings?: Readonly<Record<string, string>>;
+  readonly catalogDataText?: string | null;
   readonly updatedAt: Date;
 }
 

@@ -289,6 +289,7 @@ export function canonRepository(r: Repository): Repository {
     lifecycleEvaluatedAt: optDate(r.lifecycleEvaluatedAt),
     lifecyclePreviewText: r.lifecyclePreviewText,
     lifecyclePreviewStartedAt: optDate(r.lifecyclePreviewStartedAt),
+    catalogDataText: r.catalogDataText,
     version: r.version,
   });
 }
@@ -454,6 +455,7 @@ export function canonRegistry(r: Registry): Registry {
     pullThroughCacheRules: r.pullThroughCacheRules.map(canonPullThroughCacheRule),
     creationTemplates: r.creationTemplates.map(canonCreationTemplate),
     accountSettings: canonStringMap(r.accountSettings),
+    catalogDataText: r.catalogDataText,
     version: r.version,
     updatedAt: date(r.updatedAt),
   });

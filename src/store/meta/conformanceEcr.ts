@@ -247,6 +247,26 @@ export function registerEcrCases(withStore: WithStore, driver: string): void {
       assert.equal('lifecyclePreviewStartedAt' in r2, false);
     });
 
+    withStore('catalog data of a repository and a registry is kept and cleared with null', async (s) => {
+      await s.repositories.create({ ...newRepo('app'), catalogDataText: '{"description":"first"}' });
+      assert.equal((await s.repositories.get(A, EAST, 'app'))?.catalogDataText, '{"description":"first"}');
+      const r1 = await s.repositories.update(A, EAST, 'app', { catalogDataText: '{"aboutText":"x"}' });
+      assert.equal(r1.catalogDataText, '{"aboutText":"x"}');
+      assert.deepEqual(await s.repositories.get(A, EAST, 'app'), r1);
+      const r2 = await s.repositories.update(A, EAST, 'app', { catalogDataText: null });
+      assert.equal('catalogDataText' in r2, false);
+      const g1 = await s.registries.put(A, EAST, {
+        catalogDataText: '{"displayName":"Acme"}',
+        updatedAt: at(1),
+      });
+      assert.equal(g1.catalogDataText, '{"displayName":"Acme"}');
+      const g2 = await s.registries.put(A, EAST, { policyText: '{}', updatedAt: at(2) });
+      assert.equal(g2.catalogDataText, '{"displayName":"Acme"}', 'a patch without it keeps it');
+      assert.deepEqual(await s.registries.get(A, EAST), g2);
+      const g3 = await s.registries.put(A, EAST, { catalogDataText: null, updatedAt: at(3) });
+      assert.equal('catalogDataText' in g3, false);
+    });
+
     withStore("every registry's repositories are listed by account, region and name", async (s) => {
       await s.repositories.create(newRepo('b', { accountId: B }));
       await s.repositories.create(newRepo('z', { region: WEST, lifecyclePolicyText: 'lc' }));

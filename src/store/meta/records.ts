@@ -373,6 +373,8 @@ export interface Repository extends RepositoryRef {
   readonly lifecyclePreviewText?: string;
   /** When that preview was started. */
   readonly lifecyclePreviewStartedAt?: Date;
+  /** ECR Public's repository catalog data (JSON text, as the service keeps it). */
+  readonly catalogDataText?: string;
   /**
    * A store-wide change number assigned by the store on create and on every update (never
    * reused, even after delete and re-create), so a node that caches a repository's policy can
@@ -621,6 +623,8 @@ export interface Registry {
   readonly creationTemplates: readonly RepositoryCreationTemplate[];
   /** GetAccountSetting/PutAccountSetting values (`REGISTRY_POLICY_SCOPE` → `V2`...). */
   readonly accountSettings: Readonly<Record<string, string>>;
+  /** ECR Public's registry catalog data (JSON text, as the service keeps it). */
+  readonly catalogDataText?: string;
   /** A store-wide change number, as `Repository.version`. */
   readonly version: number;
   readonly updatedAt: Date;

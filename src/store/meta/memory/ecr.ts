@@ -268,6 +268,8 @@ export class MemoryRepositories implements RepositoryOps {
           patch.lifecyclePreviewStartedAt === null
             ? undefined
             : (patch.lifecyclePreviewStartedAt ?? r.lifecyclePreviewStartedAt),
+        catalogDataText:
+          patch.catalogDataText === null ? undefined : (patch.catalogDataText ?? r.catalogDataText),
         version: ++s.counters.change,
       });
       return canonRepository(row.repo);
@@ -782,6 +784,7 @@ export class MemoryRegistries implements RegistryOps {
         pullThroughCacheRules: rules,
         creationTemplates: templates,
         accountSettings: patch.accountSettings ?? current?.accountSettings ?? {},
+        catalogDataText: pick(patch.catalogDataText, current?.catalogDataText),
         version: ++s.counters.change,
         updatedAt: patch.updatedAt,
       });

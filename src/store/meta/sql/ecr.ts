@@ -188,6 +188,7 @@ function toRepository(c: SqlCodec, r: Selectable<RepositoriesTable>): Repository
     lifecyclePreviewText: opt(r.lifecycle_preview_text),
     lifecyclePreviewStartedAt:
       r.lifecycle_preview_at === null ? undefined : c.readTime(r.lifecycle_preview_at),
+    catalogDataText: opt(r.catalog_data),
     version: Number(r.version),
   });
 }
@@ -255,6 +256,7 @@ export class SqlRepositories implements RepositoryOps {
             lifecycle_preview_text: r.lifecyclePreviewText ?? null,
             lifecycle_preview_at:
               r.lifecyclePreviewStartedAt === undefined ? null : c.time(r.lifecyclePreviewStartedAt),
+            catalog_data: r.catalogDataText ?? null,
             version,
           })
           .execute(),
@@ -363,6 +365,7 @@ export class SqlRepositories implements RepositoryOps {
         values.lifecycle_preview_at =
           patch.lifecyclePreviewStartedAt === null ? null : c.time(patch.lifecyclePreviewStartedAt);
       }
+      if (patch.catalogDataText !== undefined) values.catalog_data = patch.catalogDataText;
       await db.updateTable('repositories').set(values).where('id', '=', Number(row.id)).execute();
       const next = await findRepoRow(db, accountId, region, name);
       if (next === undefined) throw corrupt('repository vanished');
@@ -1349,6 +1352,7 @@ function toRegistry(c: SqlCodec, r: Selectable<RegistriesTable>): Registry {
     pullThroughCacheRules: readPullThroughCacheRules(c.readJson(r.pull_through_cache_rules)),
     creationTemplates: readCreationTemplates(c.readJson(r.creation_templates)),
     accountSettings: readStringMap(c.readJson(r.account_settings), 'account settings'),
+    catalogDataText: opt(r.catalog_data),
     version: Number(r.version),
     updatedAt: c.readTime(r.updated_at),
   });
@@ -1410,6 +1414,7 @@ export class SqlRegistries implements RegistryOps {
         pull_through_cache_rules: c.json(rules.map(pullThroughCacheRuleToJson)),
         creation_templates: c.json(templates.map(creationTemplateToJson)),
         account_settings: c.json(canonStringMap(patch.accountSettings ?? current?.accountSettings ?? {})),
+        catalog_data: pick(patch.catalogDataText, current?.catalogDataText) ?? null,
         version: await nextCounter(db, 'change'),
         updated_at: c.time(patch.updatedAt),
       };

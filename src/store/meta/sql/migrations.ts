@@ -562,6 +562,13 @@ export function metadataMigrations(adapter: SqlDialectAdapter): Record<string, M
         await db.schema.alterTable('repositories').addColumn('lifecycle_preview_at', t.time).execute();
       },
     },
+    '0007_public_catalog': {
+      // ECR Public's catalog data of a public repository and of a public registry (JSON text).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('repositories').addColumn('catalog_data', t.text).execute();
+        await db.schema.alterTable('registries').addColumn('catalog_data', t.text).execute();
+      },
+    },
   };
 }
 

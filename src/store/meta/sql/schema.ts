@@ -205,6 +205,8 @@ export interface RepositoriesTable {
   lifecycle_evaluated_at: DbTime | null;
   /** Added by 0006_lifecycle_gc. */
   lifecycle_preview_text: string | null;
+  /** Added by 0007_public_catalog. */
+  catalog_data: string | null;
   lifecycle_preview_at: DbTime | null;
   version: DbBigint;
 }
@@ -299,6 +301,8 @@ export interface RegistriesTable {
   pull_through_cache_rules: DbJson;
   creation_templates: DbJson;
   account_settings: DbJson;
+  /** Added by 0007_public_catalog. */
+  catalog_data: string | null;
   version: DbBigint;
   updated_at: DbTime;
 }

@@ -1,0 +1,32 @@
+/**
+ * Registry aliases → accounts, for the names of ECR Public's registry (`<alias>/<repository>`).
+ * Aliases are derived from the account id ({@link defaultRegistryAlias}), so the map is rebuilt
+ * from the account list when an alias is not in it (a new account, or a name that is nobody's;
+ * the backend reads the list through its stamped cache, so that costs one store read only after
+ * the store changed).
+ */
+import { listAll } from '../../authz.js';
+import type { EcrDeps } from '../deps.js';
+import { defaultRegistryAlias } from './partition.js';
+
+export class PublicAliases {
+  private readonly accounts = new Map<string, string>();
+
+  constructor(private readonly deps: EcrDeps) {}
+
+  /** The alias of an account's public registry. */
+  aliasOf(accountId: string): string {
+    return defaultRegistryAlias(this.deps.registryTokenKey, accountId);
+  }
+
+  /** The account whose public registry has `alias`, or `undefined`. */
+  async accountOf(alias: string): Promise<string | undefined> {
+    const known = this.accounts.get(alias);
+    if (known !== undefined) return known;
+    const all = await listAll((marker) =>
+      this.deps.store.accounts.list(marker === undefined ? {} : { marker }),
+    );
+    for (const a of all) this.accounts.set(this.aliasOf(a.id), a.id);
+    return this.accounts.get(alias);
+  }
+}
