@@ -14,14 +14,19 @@
  * pulls are served from the cache; a tag is checked upstream again once its refresh interval
  * (24 hours, as ECR) has passed since it was last checked, and moves when upstream moved it.
  *
- * Upstreams are reached anonymously (with the Bearer token flow where the registry asks for it).
- * Credentials kept in AWS Secrets Manager (`credentialArn`) are accepted in a rule, but crossdock
- * has no Secrets Manager, so such a rule fails validation and imports nothing.
+ * Upstreams are reached anonymously (with the Bearer token flow where the registry asks for it),
+ * except an Amazon ECR upstream (`<accountId>.dkr.ecr.<region>.amazonaws.com`, ECR to ECR): that is
+ * a registry of this same server, read in process as the rule's `customRoleArn` assumed by
+ * `pullthroughcache.ecr.amazonaws.com`, every read authorized by IAM (`pullThroughEcr.ts`).
+ * Creating or updating a rule with `customRoleArn` needs `iam:PassRole` on the role, which must be
+ * in the rule's own account. Credentials kept in AWS Secrets Manager (`credentialArn`) are accepted
+ * in a rule, but crossdock has no Secrets Manager, so such a rule fails validation and imports
+ * nothing.
  */
 import type { Readable } from 'node:stream';
 import type { Caller } from '../../auth/caller.js';
 import { RegistryClient, RegistryError } from '../../oci/index.js';
-import { parseDigest } from '../../store/blobs/BlobStore.js';
+import { parseDigest, type Digest } from '../../store/blobs/BlobStore.js';
 import { StoreError } from '../../store/meta/errors.js';
 import type { PullThroughCacheRule, RepositoryRef } from '../../store/meta/records.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
@@ -29,9 +34,10 @@ import { RepositoryAccess } from './access.js';
 import type { EcrDeps } from './deps.js';
 import { ecrErrors as E } from './errors.js';
 import { holdBlob } from './gc.js';
-import type { ImageService } from './images.js';
+import { ImageService } from './images.js';
 import { fromBlobError, type LayerService } from './layers.js';
 import { parseManifest } from './manifests.js';
+import { ecrRegistryOf, EcrUpstream, parseRoleArn, PULL_THROUGH_SERVICE } from './pullThroughEcr.js';
 import type { EcrContext } from './service.js';
 import { repositoryFromTemplate, templateFor } from './templates.js';
 import { checkRegistryId, decodeToken, encodeToken } from './validate.js';
@@ -117,7 +123,7 @@ function checkPrefix(value: string, member: string): void {
   if (!ok) {
     throw E.invalidParameter(
       member,
-      `Invalid parameter at '${member}' failed to satisfy constraint: 'must be ROOT or 2 to 30 characters of lowercase letters, digits and . _ - / separators'`,
+      'must be ROOT or 2 to 30 characters of lowercase letters, digits and . _ - / separators',
     );
   }
 }
@@ -126,6 +132,47 @@ function checkUpstreamUrl(url: string): void {
   const ok =
     /^(?:https?:\/\/)?[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._/-]*)?$/.test(url) && url.length <= 512;
   if (!ok) throw E.invalidParameter('upstreamRegistryUrl', 'Invalid upstream registry URL');
+}
+
+/**
+ * The checks of an upstream's naming: `upstreamRegistry` `ecr` takes an Amazon ECR registry URL
+ * (`<accountId>.dkr.ecr.<region>.amazonaws.com`).
+ */
+function checkUpstream(url: string, upstreamRegistry: string | undefined): void {
+  checkUpstreamUrl(url);
+  if (upstreamRegistry === 'ecr' && ecrRegistryOf(url) === undefined) {
+    throw E.invalidParameter(
+      'upstreamRegistryUrl',
+      'an Amazon ECR upstream registry URL must be <accountId>.dkr.ecr.<region>.amazonaws.com',
+    );
+  }
+}
+
+/**
+ * A rule's `customRoleArn`: a role of the registry's own account (ECR's rule), which the caller
+ * must be allowed to pass to the pull-through cache service (`iam:PassRole`, as for any role a
+ * service is given).
+ */
+async function checkCustomRole(ctx: EcrContext, caller: Caller, arn: string): Promise<void> {
+  const ref = parseRoleArn(arn);
+  if (ref === undefined || arn.length > 2048)
+    throw E.invalidParameter('customRoleArn', 'must be the ARN of an IAM role');
+  if (ref.accountId !== caller.account.id) {
+    throw E.invalidParameter(
+      'customRoleArn',
+      `the role must be in the same account as the registry (${caller.account.id})`,
+    );
+  }
+  const role = await ctx.deps.store.roles.get(ref.accountId, ref.name);
+  await ctx.deps.authz.authorize({
+    caller,
+    action: 'iam:PassRole',
+    resource: arn,
+    resourceAccount: ref.accountId,
+    ...(role !== undefined &&
+      role.tags.length > 0 && { resourceTags: Object.fromEntries(role.tags.map((t) => [t.key, t.value])) }),
+    context: { 'iam:PassedToService': PULL_THROUGH_SERVICE },
+  });
 }
 
 function ruleNotFound(prefix: string, registryId: string): ServiceError {
@@ -183,8 +230,9 @@ export async function createPullThroughCacheRule(
   checkPrefix(input.ecrRepositoryPrefix, 'ecrRepositoryPrefix');
   if (input.upstreamRepositoryPrefix !== undefined)
     checkPrefix(input.upstreamRepositoryPrefix, 'upstreamRepositoryPrefix');
-  checkUpstreamUrl(input.upstreamRegistryUrl);
+  checkUpstream(input.upstreamRegistryUrl, input.upstreamRegistry);
   await ctx.allowRegistryAction(caller, 'ecr:CreatePullThroughCacheRule');
+  if (input.customRoleArn !== undefined) await checkCustomRole(ctx, caller, input.customRoleArn);
   const { id: accountId } = caller.account;
   const region = caller.request.region;
   const rule: PullThroughCacheRule = {
@@ -269,6 +317,13 @@ export async function updatePullThroughCacheRule(
   await ctx.allowRegistryAction(caller, 'ecr:UpdatePullThroughCacheRule');
   const accountId = caller.account.id;
   const region = caller.request.region;
+  if (input.customRoleArn !== undefined) {
+    // A rule that does not exist is reported first; the transaction checks again.
+    const rules = (await ctx.deps.store.registries.get(accountId, region))?.pullThroughCacheRules ?? [];
+    if (!rules.some((r) => r.prefix === input.ecrRepositoryPrefix))
+      throw ruleNotFound(input.ecrRepositoryPrefix, accountId);
+    await checkCustomRole(ctx, caller, input.customRoleArn);
+  }
   const now = ctx.now();
   const updated = await ctx.deps.store.transaction(async (tx) => {
     const rules = (await tx.registries.get(accountId, region))?.pullThroughCacheRules ?? [];
@@ -326,7 +381,8 @@ export async function deletePullThroughCacheRule(
 
 /**
  * ValidatePullThroughCacheRule: `ecr:ValidatePullThroughCacheRule`; reaches the upstream (`/v2/`,
- * anonymously) and says whether the rule can work, with the reason when not.
+ * anonymously; an Amazon ECR upstream as the rule's role, which must be assumable and may log in)
+ * and says whether the rule can work, with the reason when not.
  */
 export async function validatePullThroughCacheRule(
   ctx: EcrContext,
@@ -342,13 +398,26 @@ export async function validatePullThroughCacheRule(
   const rule = rules?.find((r) => r.prefix === input.ecrRepositoryPrefix);
   if (rule === undefined) throw ruleNotFound(input.ecrRepositoryPrefix, accountId);
   const { createdAt: _c, updatedAt: _u, upstreamRegistry: _k, ...out } = ruleOut(accountId, rule);
-  const failure = await upstreamProblem(rule);
+  const failure = await upstreamProblem(ctx.deps, rule, { accountId, region: caller.request.region });
   return { ...(out as RuleOut), isValid: failure === undefined, ...(failure !== undefined && { failure }) };
 }
 
-async function upstreamProblem(rule: PullThroughCacheRule): Promise<string | undefined> {
+async function upstreamProblem(
+  deps: EcrDeps,
+  rule: PullThroughCacheRule,
+  cache: { accountId: string; region: string },
+): Promise<string | undefined> {
   if (rule.credentialArn !== undefined)
     return 'crossdock cannot read upstream credentials from AWS Secrets Manager';
+  if (ecrRegistryOf(rule.upstreamRegistryUrl) !== undefined) {
+    try {
+      await EcrUpstream.open(deps, new ImageService(deps), rule, cache);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ServiceError) return err.message;
+      throw err;
+    }
+  }
   const client = new RegistryClient({ url: upstreamBase(rule.upstreamRegistryUrl), idleTimeoutMs: 10_000 });
   try {
     await client.ping();
@@ -363,6 +432,73 @@ async function upstreamProblem(rule: PullThroughCacheRule): Promise<string | und
 }
 
 // ---- the import ----------------------------------------------------------------------------
+
+/** An upstream as an import reads it: a registry over HTTP, or an Amazon ECR registry of this server. */
+interface Upstream {
+  /** The digest a tag names upstream now, or `undefined` when that cannot be learnt. */
+  head(repository: string, reference: string): Promise<string | undefined>;
+  /** A manifest with its exact bytes. */
+  manifest(repository: string, reference: string): Promise<{ bytes: Buffer; mediaType: string }>;
+  /** Makes a blob's verified bytes present in the blob store (streaming them in if needed); its size. */
+  blob(repository: string, digest: Digest, ref: RepositoryRef, reference: string): Promise<number>;
+  close(): void;
+}
+
+/** A registry reached over HTTP with the OCI client (anonymously, or with its Bearer token flow). */
+class HttpUpstream implements Upstream {
+  private readonly client: RegistryClient;
+
+  constructor(
+    private readonly deps: EcrDeps,
+    url: string,
+  ) {
+    this.client = new RegistryClient({ url: upstreamBase(url) });
+  }
+
+  async head(repository: string, reference: string): Promise<string | undefined> {
+    const head = await this.client.headManifest(repository, reference).catch(() => undefined);
+    return head?.digest;
+  }
+
+  manifest(repository: string, reference: string): Promise<{ bytes: Buffer; mediaType: string }> {
+    return this.client.getManifest(repository, reference);
+  }
+
+  async blob(repository: string, digest: Digest, ref: RepositoryRef): Promise<number> {
+    const known = await this.deps.blobs.store.stat(digest);
+    if (known !== undefined) return known.size;
+    const blob = await this.client.getBlob(repository, digest);
+    try {
+      return (await this.deps.blobs.store.put(digest, blob.stream as Readable, {})).size;
+    } catch (err) {
+      blob.stream.destroy();
+      throw fromBlobError(err, ref, digest);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** An Amazon ECR registry of this server, read as the rule's role (`pullThroughEcr.ts`). */
+class InProcessEcrUpstream implements Upstream {
+  constructor(private readonly ecr: EcrUpstream) {}
+
+  head(repository: string, reference: string): Promise<string | undefined> {
+    return this.ecr.head(repository, reference);
+  }
+
+  manifest(repository: string, reference: string): Promise<{ bytes: Buffer; mediaType: string }> {
+    return this.ecr.manifest(repository, reference);
+  }
+
+  blob(repository: string, digest: Digest, _ref: RepositoryRef, reference: string): Promise<number> {
+    return this.ecr.layer(repository, digest, reference);
+  }
+
+  close(): void {}
+}
 
 /** Imports cached images on the registry's manifest pulls; see the module comment. */
 export class PullThroughCache {
@@ -443,6 +579,17 @@ export class PullThroughCache {
     return p;
   }
 
+  /**
+   * The upstream a rule reads: an Amazon ECR registry of this server as the rule's role (which
+   * must be assumable and may log in, or UnableToGetUpstreamImageException), else the OCI client.
+   */
+  private async open(rule: PullThroughCacheRule, ref: RepositoryRef): Promise<Upstream> {
+    if (ecrRegistryOf(rule.upstreamRegistryUrl) === undefined)
+      return new HttpUpstream(this.deps, rule.upstreamRegistryUrl);
+    const cache = { accountId: ref.accountId, region: ref.region };
+    return new InProcessEcrUpstream(await EcrUpstream.open(this.deps, this.images, rule, cache));
+  }
+
   private async doFetch(
     caller: Caller,
     ref: RepositoryRef,
@@ -462,22 +609,21 @@ export class PullThroughCache {
     }
     const upstreamRepo = upstreamName(rule, ref.name)!;
     const cached = repo === undefined ? undefined : await this.images.find(ref, reference);
-    const client = new RegistryClient({ url: upstreamBase(rule.upstreamRegistryUrl) });
+    const upstream = await this.open(rule, ref);
     try {
       if (cached !== undefined) {
         // A refresh: only a moved tag is fetched again.
-        const head = await client.headManifest(upstreamRepo, reference).catch(() => undefined);
+        const head = await upstream.head(upstreamRepo, reference);
         this.checked.set(key, this.deps.clock.now());
-        if (head === undefined || head.digest === cached.digest) return false;
+        if (head === undefined || head === cached.digest) return false;
       }
-      if (repo === undefined) await this.createRepository(ref);
-      await this.importImage(client, ref, upstreamRepo, reference, true);
+      await this.importImage(upstream, ref, upstreamRepo, reference, reference, repo === undefined);
       this.checked.set(key, this.deps.clock.now());
       return true;
     } catch (err) {
       throw upstreamFailure(err, upstreamRepo, reference);
     } finally {
-      client.close();
+      upstream.close();
     }
   }
 
@@ -494,40 +640,43 @@ export class PullThroughCache {
     }
   }
 
-  /** One manifest with what it references (children first), then the manifest itself. */
+  /**
+   * One manifest with what it references (children first), then the manifest itself. The top
+   * manifest (`pulled`) is read upstream before the repository is created (`create`), so an image
+   * the upstream does not have, or will not give, leaves nothing behind.
+   */
   private async importImage(
-    client: RegistryClient,
+    upstream: Upstream,
     ref: RepositoryRef,
     upstreamRepo: string,
     reference: string,
-    top: boolean,
+    pulled: string,
+    create: boolean,
   ): Promise<void> {
-    const m = await client.getManifest(upstreamRepo, reference);
+    const top = reference === pulled;
+    const m = await upstream.manifest(upstreamRepo, reference);
     const parsed = parseManifest(m.bytes, { mediaType: m.mediaType });
+    if (create) await this.createRepository(ref);
     for (const child of parsed.children) {
       if ((await this.images.find(ref, child)) === undefined)
-        await this.importImage(client, ref, upstreamRepo, child, false);
+        await this.importImage(upstream, ref, upstreamRepo, child, pulled, false);
     }
-    for (const digest of parsed.blobs) await this.importBlob(client, ref, upstreamRepo, digest);
+    for (const digest of parsed.blobs) await this.importBlob(upstream, ref, upstreamRepo, digest, pulled);
     const tag = top && !reference.includes(':') ? reference : undefined;
     await this.images.importManifest(ref, m.bytes, m.mediaType, tag);
   }
 
-  private async importBlob(client: RegistryClient, ref: RepositoryRef, upstreamRepo: string, digest: string) {
+  private async importBlob(
+    upstream: Upstream,
+    ref: RepositoryRef,
+    upstreamRepo: string,
+    digest: string,
+    pulled: string,
+  ): Promise<void> {
     const d = parseDigest(digest);
     if ((await this.deps.store.blobs.get(ref, d)) !== undefined) return;
     await holdBlob(this.deps, ref, d, async () => {
-      const known = await this.deps.blobs.store.stat(d);
-      let size = known?.size;
-      if (size === undefined) {
-        const blob = await client.getBlob(upstreamRepo, digest);
-        try {
-          size = (await this.deps.blobs.store.put(d, blob.stream as Readable, {})).size;
-        } catch (err) {
-          blob.stream.destroy();
-          throw fromBlobError(err, ref, d);
-        }
-      }
+      const size = await upstream.blob(upstreamRepo, d, ref, pulled);
       await this.layers.link(ref, d, size);
     });
   }
