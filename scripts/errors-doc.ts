@@ -12,6 +12,7 @@ export const ERRORS_DOC = fileURLToPath(new URL('../docs/errors.md', import.meta
 
 const SERVICES: readonly { id: AwsService; title: string; protocol: string }[] = [
   { id: 'ecr', title: 'Amazon ECR', protocol: 'awsJson1_1: `{"__type": code, "message"}`' },
+  { id: 'ecr-public', title: 'Amazon ECR Public', protocol: 'awsJson1_1' },
   { id: 'organizations', title: 'AWS Organizations', protocol: 'awsJson1_1' },
   {
     id: 'iam',

@@ -3,10 +3,14 @@
 // data and pushes to it with `aws ecr-public get-login-password`; anybody pulls it with no
 // credentials at all; pushing still needs IAM (`ecr-public:*` actions, the repository policy
 // across accounts, and sts:GetServiceBearerToken for the login); and a PRIVATE repository whose
-// policy allows `Principal: "*"` still refuses an anonymous pull, as ECR does.
+// policy allows `Principal: "*"` still refuses an anonymous pull, as ECR does. A second crossdock
+// can cache A's public images with a pull-through rule, as ECR caches `public.ecr.aws`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
+import { CreatePullThroughCacheRuleCommand } from '@aws-sdk/client-ecr';
+import { keyEnv } from '../helpers/awscli.js';
+import { ecrClient } from '../helpers/ecr.js';
 import { makeOciLayout, type OciLayout } from '../helpers/image.js';
 import { deniedSentence, layoutDigest, seedClientsMissing, SeedShell } from '../helpers/seedShell.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -268,6 +272,39 @@ skopeo copy --src-tls-verify=false docker://${sh.registry}/${A}/internal/app:v1 
     );
     assert.equal(authed.code, 0, authed.stderr);
     assert.equal(await layoutDigest(sh.pulled('private-b'), 'v1'), v1.manifestDigest);
+  });
+
+  test("another crossdock's pull-through cache serves A's public image (ECR's public.ecr.aws upstream, here)", async () => {
+    const other = await startServer();
+    try {
+      const C = '333333333333';
+      const keys = await other.createAccount('mirror', C);
+      const ecr = ecrClient(other.endpoint, keys);
+      try {
+        await ecr.send(
+          new CreatePullThroughCacheRuleCommand({
+            ecrRepositoryPrefix: 'ecr-public',
+            upstreamRegistryUrl: sh.registry,
+            upstreamRepositoryPrefix: 'public',
+          }),
+        );
+      } finally {
+        ecr.destroy();
+      }
+      const mirror = await SeedShell.create(other.endpoint, 'public-repositories-mirror');
+      const root = await mirror.identity('rootC', keyEnv(keys));
+      const ref = `${mirror.registry}/${C}/ecr-public/${alias}/tools/hello:v1`;
+      const r = await mirror.run(
+        `aws ecr get-login-password | skopeo login --tls-verify=false --username AWS --password-stdin ${mirror.registry} >/dev/null
+skopeo copy --src-tls-verify=false docker://${ref} oci:${mirror.pulled('mirrored')}:v1`,
+        root,
+        { note: "a second crossdock pulls A's public image through its cache" },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await layoutDigest(mirror.pulled('mirrored'), 'v1'), v1.manifestDigest);
+    } finally {
+      await other.stop();
+    }
   });
 
   test('deleting the public repository (force) takes its images; pulls then find no name', async () => {
