@@ -33,6 +33,8 @@ export interface Caller {
 export interface Anonymous {
   readonly anonymous: true;
   readonly request: RequestInfo;
+  /** Whether it came with an anonymous token of the public registry's token endpoint. */
+  readonly bearer?: boolean;
 }
 
 /** Whoever made a registry request: an authenticated caller, or nobody in particular. */

@@ -220,9 +220,10 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
   };
 
   /**
-   * A request to ECR Public's registry: anyone may pull (with a Bearer token of the token
-   * endpoint, or with no credentials at all on path-style names); everything else needs the
-   * caller an `ecr-public` token stands for, and gets the Bearer challenge without one.
+   * A request to ECR Public's registry: anyone may pull — with a Bearer token of the token
+   * endpoint on the public host, as on public.ecr.aws, or with no credentials at all on
+   * path-style names; everything else needs the caller an `ecr-public` token stands for, and gets
+   * the Bearer challenge without one.
    */
   async function handlePublic(
     req: IncomingMessage,
@@ -251,8 +252,14 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       });
     }
     const { route, params } = match;
-    if (isAnonymous(caller) && (route.op === 'base' || !anonymousMay(route, method)))
-      throw anonymousRefused();
+    // Anonymous: pulls only, and on the public host (as on public.ecr.aws) or on `/v2/` with a
+    // token of /token/; path-style names share the private registry's Basic ping, so clients that
+    // follow it come without one.
+    if (isAnonymous(caller)) {
+      const tokenNeeded = r.publicHost || route.op === 'base';
+      const may = route.op === 'base' || anonymousMay(route, method);
+      if (!may || (tokenNeeded && caller.bearer !== true)) throw anonymousRefused();
+    }
     const ctx = {
       req,
       res,

@@ -69,7 +69,7 @@ export async function authenticatePublic(
   const verified = verifyRegistryToken(deps.registryTokenKey, bearer[1]!, now);
   if (!verified.ok) throw unauthenticated(verified.problem === 'expired');
   if (verified.claims.region !== PUBLIC_REGION) throw wrongRegistry();
-  if (verified.claims.accessKeyId === '') return { anonymous: true, request: req };
+  if (verified.claims.accessKeyId === '') return { anonymous: true, request: req, bearer: true };
   return callerOfKey(deps, verified.claims.accessKeyId, req, now);
 }
 

@@ -14,16 +14,16 @@
 import type { Caller } from '../../../auth/caller.js';
 import { issueRegistryToken, REGISTRY_TOKEN_TTL_MS } from '../../../auth/tokens.js';
 import { NotFound } from '../../../store/meta/errors.js';
-import type { ImageInfo, Repository } from '../../../store/meta/records.js';
+import type { ImageInfo, RepositoryRef } from '../../../store/meta/records.js';
 import { ServiceError } from '../../errors.js';
 import { repositoryNotFound } from '../access.js';
 import type { RegistryAddressing } from '../addressing.js';
 import { EcrDataService } from '../dataOps.js';
 import type { EcrDeps } from '../deps.js';
 import { ECR_LIMITS, ecrErrors as E } from '../errors.js';
-import type { TagIn } from '../present.js';
+import type { RepositoryOut, TagIn } from '../present.js';
 import { EcrContext, EcrService } from '../service.js';
-import { checkPaging, checkRepositoryName, decodeToken, encodeToken } from '../validate.js';
+import { checkPaging, checkRegistryId, checkRepositoryName, decodeToken, encodeToken } from '../validate.js';
 import { PublicAliases } from './aliases.js';
 import {
   checkCatalogData,
@@ -32,7 +32,7 @@ import {
   type CatalogDataOut,
   parseStoredCatalog,
 } from './catalog.js';
-import { isPublicRegion, PUBLIC_API_REGION, PUBLIC_REGION, publicRegistryArn } from './partition.js';
+import { PUBLIC_API_REGION, PUBLIC_REGION, publicRegistryArn } from './partition.js';
 
 /** A public repository as ECR Public answers it. */
 export interface PublicRepositoryOut {
@@ -141,7 +141,7 @@ export class EcrPublicService {
    * public partition. Refuses a call signed for any region but `us-east-1`.
    */
   private pub(c: Caller): Caller {
-    if (c.request.region !== PUBLIC_API_REGION && !isPublicRegion(c.request.region)) {
+    if (c.request.region !== PUBLIC_API_REGION) {
       throw new ServiceError(
         'UnsupportedCommandException',
         `Amazon ECR Public is available in ${PUBLIC_API_REGION} only; this request was signed for ${c.request.region}.`,
@@ -163,20 +163,16 @@ export class EcrPublicService {
     return account;
   }
 
-  private repositoryOut(r: Repository): PublicRepositoryOut {
+  /** A repository as ECR answered it, in ECR Public's shape (its URI names the registry alias). */
+  private repositoryOut(r: RepositoryOut): PublicRepositoryOut {
+    const registry = publicRegistryUri(this.deps.addressing, this.aliases.aliasOf(r.registryId));
     return {
-      repositoryArn: r.arn,
-      registryId: r.accountId,
-      repositoryName: r.name,
-      repositoryUri: `${publicRegistryUri(this.deps.addressing, this.aliases.aliasOf(r.accountId))}/${r.name}`,
+      repositoryArn: r.repositoryArn,
+      registryId: r.registryId,
+      repositoryName: r.repositoryName,
+      repositoryUri: `${registry}/${r.repositoryName}`,
       createdAt: r.createdAt,
     };
-  }
-
-  private async stored(accountId: string, name: string): Promise<Repository> {
-    const r = await this.deps.store.repositories.get(accountId, PUBLIC_REGION, name);
-    if (r === undefined) throw repositoryNotFound({ accountId, region: PUBLIC_REGION, name });
-    return r;
   }
 
   private static checkName(name: string): void {
@@ -200,14 +196,13 @@ export class EcrPublicService {
       repositoryName: i.repositoryName,
       ...(i.tags !== undefined && { tags: i.tags }),
     });
-    let repo = await this.stored(made.repository.registryId, made.repository.repositoryName);
     if (catalog !== undefined) {
-      repo = await this.deps.store.repositories.update(repo.accountId, PUBLIC_REGION, repo.name, {
+      await this.deps.store.repositories.update(made.repository.registryId, PUBLIC_REGION, i.repositoryName, {
         catalogDataText: JSON.stringify(catalog),
       });
     }
     return {
-      repository: this.repositoryOut(repo),
+      repository: this.repositoryOut(made.repository),
       ...(catalog !== undefined && { catalogData: catalogDataOut(catalog) }),
     };
   }
@@ -222,10 +217,10 @@ export class EcrPublicService {
       ...i,
       ...(registryId !== undefined && { registryId }),
     });
-    const repositories: PublicRepositoryOut[] = [];
-    for (const r of out.repositories)
-      repositories.push(this.repositoryOut(await this.stored(r.registryId, r.repositoryName)));
-    return { repositories, ...(out.nextToken !== undefined && { nextToken: out.nextToken }) };
+    return {
+      repositories: out.repositories.map((r) => this.repositoryOut(r)),
+      ...(out.nextToken !== undefined && { nextToken: out.nextToken }),
+    };
   }
 
   /** DeleteRepository: ecr-public:DeleteRepository; `force` deletes its images with it. */
@@ -233,36 +228,22 @@ export class EcrPublicService {
     c: Caller,
     i: EcrPublicInputs['DeleteRepository'],
   ): Promise<{ repository: PublicRepositoryOut }> {
-    const before = await this.deps.store.repositories.get(
-      i.registryId ?? c.account.id,
-      PUBLIC_REGION,
-      i.repositoryName,
-    );
     const out = await this.ecr.deleteRepository(this.pub(c), i);
-    const r = out.repository;
-    return {
-      repository: {
-        repositoryArn: r.repositoryArn,
-        registryId: r.registryId,
-        repositoryName: r.repositoryName,
-        repositoryUri: `${publicRegistryUri(this.deps.addressing, this.aliases.aliasOf(r.registryId))}/${r.repositoryName}`,
-        createdAt: before?.createdAt ?? r.createdAt,
-      },
-    };
+    return { repository: this.repositoryOut(out.repository) };
   }
 
   /** SetRepositoryPolicy: ecr-public:SetRepositoryPolicy, validated as ECR validates it. */
-  setRepositoryPolicy(c: Caller, i: EcrPublicInputs['SetRepositoryPolicy']) {
+  async setRepositoryPolicy(c: Caller, i: EcrPublicInputs['SetRepositoryPolicy']) {
     return this.ecr.setRepositoryPolicy(this.pub(c), i);
   }
 
   /** GetRepositoryPolicy: ecr-public:GetRepositoryPolicy. */
-  getRepositoryPolicy(c: Caller, i: EcrPublicInputs['GetRepositoryPolicy']) {
+  async getRepositoryPolicy(c: Caller, i: EcrPublicInputs['GetRepositoryPolicy']) {
     return this.ecr.getRepositoryPolicy(this.pub(c), i);
   }
 
   /** DeleteRepositoryPolicy: ecr-public:DeleteRepositoryPolicy. */
-  deleteRepositoryPolicy(c: Caller, i: EcrPublicInputs['DeleteRepositoryPolicy']) {
+  async deleteRepositoryPolicy(c: Caller, i: EcrPublicInputs['DeleteRepositoryPolicy']) {
     return this.ecr.deleteRepositoryPolicy(this.pub(c), i);
   }
 
@@ -274,7 +255,7 @@ export class EcrPublicService {
     EcrPublicService.checkName(i.repositoryName);
     const catalog = checkCatalogData(i.catalogData);
     const pc = this.pub(c);
-    const ref = { accountId: i.registryId ?? c.account.id, region: PUBLIC_REGION, name: i.repositoryName };
+    const ref = publicRef(c, i.repositoryName, i.registryId);
     await this.ctx.access.require(pc, 'ecr:PutRepositoryCatalogData', ref);
     try {
       await this.deps.store.repositories.update(ref.accountId, ref.region, ref.name, {
@@ -294,7 +275,7 @@ export class EcrPublicService {
   ): Promise<{ catalogData: CatalogDataOut }> {
     EcrPublicService.checkName(i.repositoryName);
     const pc = this.pub(c);
-    const ref = { accountId: i.registryId ?? c.account.id, region: PUBLIC_REGION, name: i.repositoryName };
+    const ref = publicRef(c, i.repositoryName, i.registryId);
     const repo = await this.ctx.access.require(pc, 'ecr:GetRepositoryCatalogData', ref);
     return { catalogData: catalogDataOut(parseStoredCatalog(repo.catalogDataText)) };
   }
@@ -395,17 +376,17 @@ export class EcrPublicService {
   }
 
   /** TagResource: ecr-public:TagResource on a public repository ARN. */
-  tagResource(c: Caller, i: EcrPublicInputs['TagResource']) {
+  async tagResource(c: Caller, i: EcrPublicInputs['TagResource']) {
     return this.ecr.tagResource(this.pub(c), i);
   }
 
   /** UntagResource: ecr-public:UntagResource. */
-  untagResource(c: Caller, i: EcrPublicInputs['UntagResource']) {
+  async untagResource(c: Caller, i: EcrPublicInputs['UntagResource']) {
     return this.ecr.untagResource(this.pub(c), i);
   }
 
   /** ListTagsForResource: ecr-public:ListTagsForResource. */
-  listTagsForResource(c: Caller, i: EcrPublicInputs['ListTagsForResource']) {
+  async listTagsForResource(c: Caller, i: EcrPublicInputs['ListTagsForResource']) {
     return this.ecr.listTagsForResource(this.pub(c), i);
   }
 
@@ -443,7 +424,7 @@ export class EcrPublicService {
     const size = checkPaging(i);
     const after = i.nextToken === undefined ? undefined : decodeToken(i.nextToken, 'dit', 1)[0];
     const pc = this.pub(c);
-    const ref = { accountId: i.registryId ?? c.account.id, region: PUBLIC_REGION, name: i.repositoryName };
+    const ref = publicRef(c, i.repositoryName, i.registryId);
     await this.ctx.access.require(pc, 'ecr:DescribeImageTags', ref);
     const page = await this.deps.store.tags.list(ref, {
       n: size + 1,
@@ -477,7 +458,7 @@ export class EcrPublicService {
   }
 
   /** BatchDeleteImage: ecr-public:BatchDeleteImage. */
-  batchDeleteImage(c: Caller, i: EcrPublicInputs['BatchDeleteImage']) {
+  async batchDeleteImage(c: Caller, i: EcrPublicInputs['BatchDeleteImage']) {
     return this.ecr.batchDeleteImage(this.pub(c), i);
   }
 
@@ -519,6 +500,12 @@ export class EcrPublicService {
     const registryId = await this.registryOf(c, i.registryId);
     return this.data.putImage(this.pub(c), { ...i, ...(registryId !== undefined && { registryId }) });
   }
+}
+
+/** The public repository a request names (`registryId` checked: twelve digits). */
+function publicRef(c: Caller, repositoryName: string, registryId: string | undefined): RepositoryRef {
+  if (registryId !== undefined) checkRegistryId(registryId);
+  return { accountId: registryId ?? c.account.id, region: PUBLIC_REGION, name: repositoryName };
 }
 
 function registryCatalogOut(text: string | undefined): { displayName?: string } {
