@@ -84,6 +84,20 @@ export function isTokenPath(path: string): boolean {
   return path === '/token' || path === TOKEN_PATH;
 }
 
+/** The route a request matched; a path no route knows is 404, a method it does not take 405. */
+function routed(match: RouteMatch, method: string): Extract<RouteMatch, { kind: 'route' }> {
+  if (match.kind === 'none') {
+    throw new OciError('UNSUPPORTED', { status: 404, message: 'no registry endpoint at this path' });
+  }
+  if (match.kind === 'method') {
+    throw new OciError('UNSUPPORTED', {
+      message: `method ${method.slice(0, 16)} is not supported here`,
+      headers: { Allow: match.allow.join(', ') },
+    });
+  }
+  return match;
+}
+
 /** The registry requests an anonymous requester may make on ECR Public's registry: pulls. */
 function anonymousMay(route: Route, method: string): boolean {
   if (method !== 'GET' && method !== 'HEAD') return false;
@@ -190,16 +204,7 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       const caller = await backend.authenticate(req.headers.authorization, requestInfo(req, region), {
         regionKnown,
       });
-      if (match.kind === 'none') {
-        throw new OciError('UNSUPPORTED', { status: 404, message: 'no registry endpoint at this path' });
-      }
-      if (match.kind === 'method') {
-        throw new OciError('UNSUPPORTED', {
-          message: `method ${method.slice(0, 16)} is not supported here`,
-          headers: { Allow: match.allow.join(', ') },
-        });
-      }
-      const { route, params } = match;
+      const { route, params } = routed(match, method);
       const ctx = {
         req,
         res,
@@ -242,16 +247,7 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       req.headers.authorization,
       requestInfo(req, PUBLIC_REGION),
     );
-    if (match.kind === 'none') {
-      throw new OciError('UNSUPPORTED', { status: 404, message: 'no registry endpoint at this path' });
-    }
-    if (match.kind === 'method') {
-      throw new OciError('UNSUPPORTED', {
-        message: `method ${method.slice(0, 16)} is not supported here`,
-        headers: { Allow: match.allow.join(', ') },
-      });
-    }
-    const { route, params } = match;
+    const { route, params } = routed(match, method);
     // Anonymous: pulls only, and on the public host (as on public.ecr.aws) or on `/v2/` with a
     // token of /token/; path-style names share the private registry's Basic ping, so clients that
     // follow it come without one.

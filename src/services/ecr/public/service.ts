@@ -18,7 +18,7 @@ import type { ImageInfo, RepositoryRef } from '../../../store/meta/records.js';
 import { ServiceError } from '../../errors.js';
 import { repositoryNotFound } from '../access.js';
 import type { RegistryAddressing } from '../addressing.js';
-import { EcrDataService } from '../dataOps.js';
+import { EcrDataService, type EcrDataInputs } from '../dataOps.js';
 import type { EcrDeps } from '../deps.js';
 import { ECR_LIMITS, ecrErrors as E } from '../errors.js';
 import type { RepositoryOut, TagIn } from '../present.js';
@@ -96,30 +96,11 @@ export interface EcrPublicInputs {
     imageIds: { imageDigest?: string; imageTag?: string }[];
     registryId?: string;
   };
-  BatchCheckLayerAvailability: { repositoryName: string; layerDigests: string[]; registryId?: string };
-  InitiateLayerUpload: { repositoryName: string; registryId?: string };
-  UploadLayerPart: {
-    repositoryName: string;
-    uploadId: string;
-    partFirstByte: number;
-    partLastByte: number;
-    layerPartBlob: Uint8Array;
-    registryId?: string;
-  };
-  CompleteLayerUpload: {
-    repositoryName: string;
-    uploadId: string;
-    layerDigests: string[];
-    registryId?: string;
-  };
-  PutImage: {
-    repositoryName: string;
-    imageManifest: string;
-    registryId?: string;
-    imageManifestMediaType?: string;
-    imageTag?: string;
-    imageDigest?: string;
-  };
+  BatchCheckLayerAvailability: EcrDataInputs['BatchCheckLayerAvailability'];
+  InitiateLayerUpload: EcrDataInputs['InitiateLayerUpload'];
+  UploadLayerPart: EcrDataInputs['UploadLayerPart'];
+  CompleteLayerUpload: EcrDataInputs['CompleteLayerUpload'];
+  PutImage: EcrDataInputs['PutImage'];
 }
 
 /** ECR Public's API for one crossdock server; see the module comment. */
