@@ -15,6 +15,11 @@ const SERVICES: readonly { id: AwsService; title: string; protocol: string }[] =
   { id: 'ecr-public', title: 'Amazon ECR Public', protocol: 'awsJson1_1' },
   { id: 'organizations', title: 'AWS Organizations', protocol: 'awsJson1_1' },
   {
+    id: 'secretsmanager',
+    title: 'AWS Secrets Manager',
+    protocol: 'awsJson1_1: `{"__type": code, "Message"}`',
+  },
+  {
     id: 'iam',
     title: 'IAM',
     protocol: 'awsQuery: `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>`',

@@ -28,6 +28,7 @@ const ACCESS_DENIED: Record<AwsService, string> = {
   ecr: 'AccessDeniedException',
   'ecr-public': 'AccessDeniedException',
   organizations: 'AccessDeniedException',
+  secretsmanager: 'AccessDeniedException',
 };
 
 /**

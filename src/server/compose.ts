@@ -17,8 +17,10 @@ import type { Clock, Random } from '../services/runtime.js';
 import type { MetadataStore } from '../store/meta/MetadataStore.js';
 import type { SecretBox } from '../store/meta/secrets.js';
 import type { BlobStorage } from '../store/blobs/BlobStore.js';
-import { ECR_JSON, ECR_PUBLIC_JSON } from '../api/protocol/awsJson.js';
+import { ECR_JSON, ECR_PUBLIC_JSON, SECRETS_MANAGER_JSON } from '../api/protocol/awsJson.js';
 import { ecrPublicApi } from '../api/ecrPublic/index.js';
+import { secretsManagerApi } from '../api/secretsManager/index.js';
+import { SecretsManagerService } from '../services/secretsManager/service.js';
 import { EcrPublicService } from '../services/ecr/public/service.js';
 import { ecrApi } from '../api/ecr/index.js';
 import type { RegistryAddressing } from '../services/ecr/addressing.js';
@@ -129,6 +131,14 @@ export function compose(opts: {
         protocol: ECR_PUBLIC_JSON,
         signingName: 'ecr-public',
         adapter: mountable(ecrPublicApi(new EcrPublicService(ecrDeps))),
+      },
+    ],
+    [
+      SECRETS_MANAGER_JSON.targetPrefix,
+      {
+        protocol: SECRETS_MANAGER_JSON,
+        signingName: 'secretsmanager',
+        adapter: mountable(secretsManagerApi(new SecretsManagerService(deps))),
       },
     ],
     [

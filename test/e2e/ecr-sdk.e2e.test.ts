@@ -67,6 +67,7 @@ import {
   CreateUserCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ECR_OPERATIONS } from '../../src/api/ecr/index.js';
 import {
   assertAwsError,
@@ -1631,18 +1632,40 @@ describe('pull-through cache rules', () => {
       one.pullThroughCacheRules?.map((r) => r.upstreamRegistryUrl),
       ['127.0.0.1:9'],
     );
-    const updated = await ecrA.send(
-      new UpdatePullThroughCacheRuleCommand({
-        ecrRepositoryPrefix: 'ptc-b',
-        credentialArn: `arn:aws:secretsmanager:us-east-1:${A.AccountId}:secret:ecr-pullthroughcache/x`,
-      }),
+    await assertAwsError(
+      ecrA.send(
+        new UpdatePullThroughCacheRuleCommand({
+          ecrRepositoryPrefix: 'ptc-b',
+          credentialArn: `arn:aws:secretsmanager:us-east-1:${A.AccountId}:secret:ecr-pullthroughcache/x-AbCdEf`,
+        }),
+      ),
+      'SecretNotFoundException',
     );
-    assert.ok(updated.updatedAt instanceof Date);
+    const secrets = new SecretsManagerClient({
+      endpoint: t.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: A.AccessKeyId, secretAccessKey: A.SecretAccessKey },
+      maxAttempts: 1,
+    });
+    try {
+      const secret = await secrets.send(
+        new CreateSecretCommand({
+          Name: 'ecr-pullthroughcache/upstream',
+          SecretString: JSON.stringify({ username: 'robot', accessToken: 'not-checked-yet' }),
+        }),
+      );
+      const updated = await ecrA.send(
+        new UpdatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-b', credentialArn: secret.ARN! }),
+      );
+      assert.ok(updated.updatedAt instanceof Date);
+      assert.equal(updated.credentialArn, secret.ARN);
+    } finally {
+      secrets.destroy();
+    }
     const invalid = await ecrA.send(
       new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-b' }),
     );
-    assert.equal(invalid.isValid, false, 'crossdock cannot read Secrets Manager credentials');
-    assert.match(invalid.failure ?? '', /Secrets Manager/);
+    assert.equal(invalid.isValid, false, 'the secret reads, but nothing listens on port 9');
     const unreachable = await ecrA.send(
       new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ptc-a' }),
     );

@@ -19,7 +19,7 @@ import { bodyBytes, bodyText } from './wire.js';
 
 /** What distinguishes one awsJson1_1 service from another on the wire. */
 export interface JsonService {
-  readonly name: 'ecr' | 'ecr-public' | 'organizations';
+  readonly name: 'ecr' | 'ecr-public' | 'organizations' | 'secretsmanager';
   /** The part of `X-Amz-Target` before the dot (botocore `metadata.targetPrefix`). */
   readonly targetPrefix: string;
   /** The member carrying the error text: ECR's error shapes say `message`, Organizations' `Message`. */
@@ -44,6 +44,13 @@ export const ECR_PUBLIC_JSON: JsonService = {
 export const ORGANIZATIONS_JSON: JsonService = {
   name: 'organizations',
   targetPrefix: 'AWSOrganizationsV20161128',
+  messageKey: 'Message',
+};
+
+/** Secrets Manager's awsJson identity (botocore `secretsmanager/2017-10-17`, error shapes with `Message`). */
+export const SECRETS_MANAGER_JSON: JsonService = {
+  name: 'secretsmanager',
+  targetPrefix: 'secretsmanager',
   messageKey: 'Message',
 };
 

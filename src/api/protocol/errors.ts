@@ -12,6 +12,9 @@
  * - ECR modelled errors: `@aws-sdk/client-ecr` schemas / botocore `ecr/2015-09-21`: no `httpError`
  *   trait, so the awsJson1_1 defaults apply (400 client, 500 server).
  * - Organizations modelled errors: the `httpError` trait in `@aws-sdk/client-organizations` schemas.
+ * - Secrets Manager modelled errors: botocore 1.43 `secretsmanager/2017-10-17` (no `httpStatusCode`,
+ *   so the awsJson1_1 defaults: 400 client, `InternalServiceError` 500 server); error shapes carry
+ *   `Message`.
  * - Errors every AWS API answers (auth layer, protocol layer): AWS "Common Errors" API reference
  *   pages (e.g. https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html): InvalidAction
  *   400, MissingAction 400, InvalidClientTokenId 403, MissingAuthenticationToken 403, IncompleteSignature
@@ -29,7 +32,7 @@
 export type Fault = 'client' | 'server';
 
 /** The services crossdock speaks; each has its own catalogue because codes collide across them. */
-export type AwsService = 'iam' | 'sts' | 'ecr' | 'ecr-public' | 'organizations';
+export type AwsService = 'iam' | 'sts' | 'ecr' | 'ecr-public' | 'organizations' | 'secretsmanager';
 
 /** The HTTP status and fault a code is always answered with. */
 export interface ErrorSpec {
@@ -133,6 +136,7 @@ export const AWS_ERRORS = {
     PullThroughCacheRuleAlreadyExistsException: client(400),
     PullThroughCacheRuleNotFoundException: client(400),
     UnableToAccessSecretException: client(400),
+    UnableToDecryptSecretValueException: client(400),
     UnableToGetUpstreamImageException: client(400),
     ReferencedImagesNotFoundException: client(400),
     RegistryPolicyNotFoundException: client(400),
@@ -140,6 +144,7 @@ export const AWS_ERRORS = {
     RepositoryNotEmptyException: client(400),
     RepositoryNotFoundException: client(400),
     RepositoryPolicyNotFoundException: client(400),
+    SecretNotFoundException: client(400),
     ServerException: server(500),
     TemplateAlreadyExistsException: client(400),
     TemplateNotFoundException: client(400),
@@ -208,6 +213,21 @@ export const AWS_ERRORS = {
     TargetNotFoundException: client(404),
     TooManyRequestsException: client(429),
     UnsupportedAPIEndpointException: client(403),
+  },
+  secretsmanager: {
+    ...JSON_COMMON,
+    DecryptionFailure: client(400),
+    EncryptionFailure: client(400),
+    InternalServiceError: server(500),
+    InvalidNextTokenException: client(400),
+    InvalidParameterException: client(400),
+    InvalidRequestException: client(400),
+    LimitExceededException: client(400),
+    MalformedPolicyDocumentException: client(400),
+    PreconditionNotMetException: client(400),
+    PublicPolicyException: client(400),
+    ResourceExistsException: client(400),
+    ResourceNotFoundException: client(400),
   },
 } as const satisfies Record<AwsService, Record<string, ErrorSpec>>;
 

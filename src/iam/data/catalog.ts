@@ -7,7 +7,7 @@
  */
 
 /** Service prefixes crossdock catalogues: the services it emulates, whose actions policies name. */
-export type ServicePrefix = 'ecr' | 'ecr-public' | 'sts' | 'iam' | 'organizations';
+export type ServicePrefix = 'ecr' | 'ecr-public' | 'sts' | 'iam' | 'organizations' | 'secretsmanager';
 
 /**
  * The access level AWS assigns an action. One per action, as the reference's HTML table shows it;

@@ -1,6 +1,6 @@
 /**
  * The action catalogue crossdock decides with: every `ecr:` and `ecr-public:` action, plus lookups
- * over all catalogued services (`sts`, `iam`, `organizations` live in sibling files). Services use it
+ * over all catalogued services (`sts`, `iam`, `organizations`, `secretsmanager` live in sibling files). Services use it
  * to know which resource an action is authorized on (a repository ARN, or `*` for actions such as
  * `ecr:GetAuthorizationToken`); the linter uses it to flag actions that do not exist.
  *
@@ -24,6 +24,7 @@ import { defineCatalog } from './catalog.js';
 import type { ActionDefinition, ResourceTypeDefinition, ServiceCatalog, ServicePrefix } from './catalog.js';
 import { IAM } from './iamActions.js';
 import { ORGANIZATIONS } from './organizationsActions.js';
+import { SECRETS_MANAGER } from './secretsManagerActions.js';
 import { STS } from './stsActions.js';
 
 /** Amazon ECR (private registries): the actions the registry and the ECR API authorize. */
@@ -147,7 +148,14 @@ export const ECR_PUBLIC: ServiceCatalog = defineCatalog(
 );
 
 /** Every catalogued service, so callers can enumerate without knowing the file layout. */
-export const SERVICE_CATALOGS: readonly ServiceCatalog[] = [ECR, ECR_PUBLIC, STS, IAM, ORGANIZATIONS];
+export const SERVICE_CATALOGS: readonly ServiceCatalog[] = [
+  ECR,
+  ECR_PUBLIC,
+  STS,
+  IAM,
+  ORGANIZATIONS,
+  SECRETS_MANAGER,
+];
 
 // Prefixes and action names are case-insensitive in policies (`ECR:batchgetimage` ≡
 // `ecr:BatchGetImage`), so both indexes are keyed by the lowercased form.

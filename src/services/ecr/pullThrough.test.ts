@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { principalOf, type Caller } from '../../auth/caller.js';
 import { PolicyCache } from '../../iam/index.js';
@@ -13,6 +15,7 @@ import { Authorizer } from '../authz.js';
 import { AccessDeniedError, type ServiceError } from '../errors.js';
 import { IamService } from '../iam/index.js';
 import { IdFactory } from '../ids.js';
+import { readSecretAsService, SecretsManagerService } from '../secretsManager/service.js';
 import type { EcrDeps } from './deps.js';
 import { ImageService } from './images.js';
 import { LayerService } from './layers.js';
@@ -640,6 +643,186 @@ describe('ECR to ECR pull through cache', () => {
       assert.equal(out.isValid, c.failure === undefined, c.name);
       if (c.failure !== undefined) assert.match(out.failure ?? '', c.failure, c.name);
       assert.equal(out.customRoleArn, roleArnOf());
+    }
+  });
+});
+
+// ---- upstream credentials in Secrets Manager (credentialArn) ---------------------------------
+//
+// The upstream is a loopback registry that wants HTTP Basic `AWS:<token>` (as ECR does) and holds
+// `team/app:v1`; B keeps the token in `ecr-pullthroughcache/up` and its rule `up/` names it. The
+// secret is read as ECR's service-linked role would (B's root stands in), at every import.
+
+const CONFIG = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
+const LAYER = Buffer.from('a layer only a credentialed puller may read');
+const MANIFEST = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: sha(CONFIG), size: CONFIG.length },
+    layers: [{ mediaType: OCI_LAYER, digest: sha(LAYER), size: LAYER.length }],
+  }),
+);
+
+/** A registry that answers only `Authorization: Basic AWS:<token>`; `token` may change. */
+async function basicUpstream(): Promise<{ host: string; token: string; seen: string[]; close(): void }> {
+  const state = { token: 'good-token', seen: [] as string[] };
+  const server = createServer((req, res) => {
+    const auth = req.headers.authorization ?? '';
+    state.seen.push(auth);
+    if (auth !== `Basic ${Buffer.from(`AWS:${state.token}`).toString('base64')}`) {
+      res.writeHead(401, {
+        'WWW-Authenticate': 'Basic realm="upstream"',
+        'Content-Type': 'application/json',
+      });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      return;
+    }
+    const url = req.url ?? '';
+    const send = (body: Buffer, type: string) => {
+      res.writeHead(200, {
+        'Content-Type': type,
+        'Content-Length': body.length,
+        'Docker-Content-Digest': sha(body),
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (url === '/v2/') return send(Buffer.from('{}'), 'application/json');
+    if (url === '/v2/team/app/manifests/v1' || url === `/v2/team/app/manifests/${sha(MANIFEST)}`)
+      return send(MANIFEST, OCI_MANIFEST);
+    for (const b of [CONFIG, LAYER])
+      if (url === `/v2/team/app/blobs/${sha(b)}`) return send(b, 'application/octet-stream');
+    res.writeHead(404, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'not here' }] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    get token() {
+      return state.token;
+    },
+    set token(t: string) {
+      state.token = t;
+    },
+    seen: state.seen,
+    close: () => server.close(),
+  };
+}
+
+const creds = (token: string) => JSON.stringify({ username: 'AWS', accessToken: token });
+
+describe('pull through cache with upstream credentials in Secrets Manager', () => {
+  async function setup(secret: string | null = creds('good-token')) {
+    const w = await EcrWorld.create({ upstreamPolicy: null });
+    const up = await basicUpstream();
+    const sm = new SecretsManagerService(w.deps);
+    const arn =
+      secret === null
+        ? `arn:aws:secretsmanager:${EAST}:${B}:secret:ecr-pullthroughcache/up-AbCdEf`
+        : (await sm.createSecret(await w.root(B), { Name: 'ecr-pullthroughcache/up', SecretString: secret }))
+            .ARN;
+    const createRule = async (credentialArn = arn) =>
+      w.ecr.createPullThroughCacheRule(await w.root(B), {
+        ecrRepositoryPrefix: 'up',
+        upstreamRegistryUrl: up.host,
+        credentialArn,
+      });
+    const pull = async (caller: Caller) => w.pull(caller, 'v1', 'up/team/app');
+    return { w, up, sm, arn, createRule, pull };
+  }
+
+  test('a rule names a secret of its own account and Region whose name starts with ecr-pullthroughcache/', async () => {
+    const { w, up, sm, createRule } = await setup();
+    try {
+      const other = await sm.createSecret(await w.root(B), {
+        Name: 'upstream/token',
+        SecretString: creds('x'),
+      });
+      const cases: { name: string; arn: string; code: string }[] = [
+        { name: 'a name without the prefix', arn: other.ARN, code: 'InvalidParameterException' },
+        { name: 'not a secret ARN', arn: roleArnOf(), code: 'InvalidParameterException' },
+        {
+          name: "another account's secret",
+          arn: `arn:aws:secretsmanager:${EAST}:${A}:secret:ecr-pullthroughcache/up-AbCdEf`,
+          code: 'InvalidParameterException',
+        },
+        {
+          name: "another Region's secret",
+          arn: `arn:aws:secretsmanager:${WEST}:${B}:secret:ecr-pullthroughcache/up-AbCdEf`,
+          code: 'InvalidParameterException',
+        },
+        {
+          name: 'a secret that does not exist',
+          arn: `arn:aws:secretsmanager:${EAST}:${B}:secret:ecr-pullthroughcache/none-AbCdEf`,
+          code: 'SecretNotFoundException',
+        },
+      ];
+      for (const c of cases)
+        await rejectsWith(createRule(c.arn), c.code, undefined).catch((e: unknown) => {
+          throw new Error(`${c.name}: ${String(e)}`);
+        });
+      assert.equal((await w.store.registries.get(B, EAST))?.pullThroughCacheRules.length ?? 0, 0);
+    } finally {
+      up.close();
+    }
+  });
+
+  test('a secret scheduled for deletion cannot be used, and no message shows its value', async () => {
+    const { w, up, sm, arn, createRule } = await setup();
+    try {
+      await sm.deleteSecret(await w.root(B), { SecretId: arn, RecoveryWindowInDays: 7 });
+      await assert.rejects(createRule(), (e: unknown) => {
+        assert.equal((e as ServiceError).code, 'UnableToAccessSecretException');
+        assert.doesNotMatch((e as Error).message, /good-token/);
+        return true;
+      });
+    } finally {
+      up.close();
+    }
+  });
+
+  test('the import authenticates upstream with the secret, and reads it again at every import', async () => {
+    const { w, up, sm, arn, createRule, pull } = await setup(creds('bad-token'));
+    try {
+      await createRule();
+      const puller = await w.user('puller', PULLER);
+      // Validation reads the secret and asks the upstream, which refuses the bad token.
+      const invalid = await w.ecr.validatePullThroughCacheRule(await w.root(B), {
+        ecrRepositoryPrefix: 'up',
+      });
+      assert.equal(invalid.isValid, false);
+      assert.match(invalid.failure ?? '', /did not accept the credentials/);
+      assert.doesNotMatch(invalid.failure ?? '', /bad-token/);
+      // The pull fails as ECR fails an upstream it cannot read, and nothing is created.
+      await rejectsWith(pull(puller), 'UnableToGetUpstreamImageException');
+      assert.equal(await w.store.repositories.get(B, EAST, 'up/team/app'), undefined);
+      // Rotating the token is enough: the next pull reads the new value.
+      await sm.putSecretValue(await w.root(B), { SecretId: arn, SecretString: creds('good-token') });
+      const valid = await w.ecr.validatePullThroughCacheRule(await w.root(B), { ecrRepositoryPrefix: 'up' });
+      assert.equal(valid.isValid, true, valid.failure);
+      assert.equal(await pull(puller), sha(MANIFEST));
+      assert.ok(up.seen.includes(`Basic ${Buffer.from('AWS:good-token').toString('base64')}`));
+      // A secret deleted later stops imports of images not cached yet (the cached one stays).
+      await sm.deleteSecret(await w.root(B), { SecretId: arn, ForceDeleteWithoutRecovery: true });
+      assert.equal(await pull(puller), sha(MANIFEST));
+      await rejectsWith(w.pull(puller, 'v2', 'up/team/app'), 'UnableToAccessSecretException');
+    } finally {
+      up.close();
+    }
+  });
+
+  test('the secret is read through the door: a reader of another account is refused', async () => {
+    const { w, up, arn, createRule } = await setup();
+    try {
+      await createRule();
+      // The secret is B's; a reader of another account is refused by the door (no resource policy).
+      const other = await w.root(A);
+      const read = await readSecretAsService(w.deps, other, arn);
+      assert.equal(read.ok, false);
+      assert.equal(read.ok ? undefined : read.failure, 'AccessDenied');
+    } finally {
+      up.close();
     }
   });
 });

@@ -19,17 +19,29 @@
  * a registry of this same server, read in process as the rule's `customRoleArn` assumed by
  * `pullthroughcache.ecr.amazonaws.com`, every read authorized by IAM (`pullThroughEcr.ts`).
  * Creating or updating a rule with `customRoleArn` needs `iam:PassRole` on the role, which must be
- * in the rule's own account. Credentials kept in AWS Secrets Manager (`credentialArn`) are accepted
- * in a rule, but crossdock has no Secrets Manager, so such a rule fails validation and imports
- * nothing.
+ * in the rule's own account.
+ *
+ * Upstream credentials (`credentialArn`): a Secrets Manager secret of the rule's own account and
+ * region whose name starts with `ecr-pullthroughcache/`, holding `{"username", "accessToken"}`
+ * (`services/secretsManager`). ECR reads it with its service-linked role, whose policy allows
+ * `secretsmanager:GetSecretValue` on `ecr-pullthroughcache/*` secrets of its account; crossdock
+ * decides that read with the one door as the cache account's root (the stand-in `pullThroughEcr.ts`
+ * documents). Create and Update check the secret is there and readable (SecretNotFoundException,
+ * UnableToAccessSecretException, UnableToDecryptSecretValueException); every import reads it
+ * again, so a rotated token (PutSecretValue) is used by the next pull, and a secret deleted or
+ * scheduled for deletion stops imports (UnableToAccessSecretException, `manifest unknown` with the
+ * reason on the registry). The upstream gets them as Basic credentials, or with its Bearer token
+ * flow (`oci/client.ts`); credentials it refuses fail the import (UnableToGetUpstreamImageException).
+ * Secret values never appear in a message.
  */
 import type { Readable } from 'node:stream';
-import type { Caller } from '../../auth/caller.js';
-import { RegistryClient, RegistryError } from '../../oci/index.js';
+import { principalOf, type Caller } from '../../auth/caller.js';
+import { RegistryClient, RegistryError, type Credentials } from '../../oci/index.js';
 import { parseDigest, type Digest } from '../../store/blobs/BlobStore.js';
 import { StoreError } from '../../store/meta/errors.js';
 import type { PullThroughCacheRule, RepositoryRef } from '../../store/meta/records.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
+import { parseSecretArn, readSecretAsService } from '../secretsManager/service.js';
 import { RepositoryAccess } from './access.js';
 import type { EcrDeps } from './deps.js';
 import { ecrErrors as E } from './errors.js';
@@ -175,6 +187,87 @@ async function checkCustomRole(ctx: EcrContext, caller: Caller, arn: string): Pr
   });
 }
 
+/** The form of `credentialArn` (ECR's model: 50 to 612 characters). */
+const CREDENTIAL_ARN =
+  /^arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr-pullthroughcache\/[a-zA-Z0-9/_+=.@-]+$/;
+
+/**
+ * The upstream credentials a rule's `credentialArn` names, read now as ECR's service-linked role
+ * (the cache account's root stands in; see the module comment). Throws SecretNotFoundException,
+ * UnableToAccessSecretException (denied, scheduled for deletion, not `{"username","accessToken"}`)
+ * or UnableToDecryptSecretValueException, with the reason and never the value.
+ */
+export async function upstreamCredentials(
+  deps: EcrDeps,
+  arn: string,
+  cache: { accountId: string; region: string },
+): Promise<Credentials> {
+  const account = await deps.store.accounts.get(cache.accountId);
+  if (account === undefined)
+    throw new ServiceError(
+      'UnableToAccessSecretException',
+      `the account '${cache.accountId}' no longer exists`,
+    );
+  const reader: Caller = {
+    principal: principalOf(account, { kind: 'root' }),
+    account,
+    accessKeyId: '',
+    identity: { kind: 'root' },
+    request: { sourceIp: '', secure: true, region: cache.region },
+  };
+  const read = await readSecretAsService(deps, reader, arn);
+  if (!read.ok) {
+    const code =
+      read.failure === 'NotFound'
+        ? 'SecretNotFoundException'
+        : read.failure === 'Undecryptable'
+          ? 'UnableToDecryptSecretValueException'
+          : 'UnableToAccessSecretException';
+    throw new ServiceError(code, `Amazon ECR cannot read the secret '${arn}': ${read.message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = read.value.kind === 'string' ? JSON.parse(read.value.text) : undefined;
+  } catch {
+    doc = undefined;
+  }
+  const { username, accessToken } = (doc ?? {}) as { username?: unknown; accessToken?: unknown };
+  if (
+    typeof username !== 'string' ||
+    typeof accessToken !== 'string' ||
+    username === '' ||
+    accessToken === ''
+  ) {
+    throw new ServiceError(
+      'UnableToAccessSecretException',
+      `the secret '${arn}' must hold a JSON SecretString with the string members username and accessToken`,
+    );
+  }
+  return { username, password: accessToken };
+}
+
+/**
+ * A rule's `credentialArn` on Create and Update: ECR's form, a secret of the registry's own account
+ * and region, which ECR can read now.
+ */
+async function checkCredential(ctx: EcrContext, caller: Caller, arn: string): Promise<void> {
+  if (arn.length < 50 || arn.length > 612 || !CREDENTIAL_ARN.test(arn)) {
+    throw E.invalidParameter(
+      'credentialArn',
+      'must be the ARN of a Secrets Manager secret whose name starts with ecr-pullthroughcache/',
+    );
+  }
+  const parsed = parseSecretArn(arn)!;
+  const region = caller.request.region;
+  if (parsed.accountId !== caller.account.id || parsed.region !== region) {
+    throw E.invalidParameter(
+      'credentialArn',
+      `the secret must be in the same account and Region as the registry (${caller.account.id}, ${region})`,
+    );
+  }
+  await upstreamCredentials(ctx.deps, arn, { accountId: caller.account.id, region });
+}
+
 function ruleNotFound(prefix: string, registryId: string): ServiceError {
   return new ServiceError(
     'PullThroughCacheRuleNotFoundException',
@@ -233,6 +326,7 @@ export async function createPullThroughCacheRule(
   checkUpstream(input.upstreamRegistryUrl, input.upstreamRegistry);
   await ctx.allowRegistryAction(caller, 'ecr:CreatePullThroughCacheRule');
   if (input.customRoleArn !== undefined) await checkCustomRole(ctx, caller, input.customRoleArn);
+  if (input.credentialArn !== undefined) await checkCredential(ctx, caller, input.credentialArn);
   const { id: accountId } = caller.account;
   const region = caller.request.region;
   const rule: PullThroughCacheRule = {
@@ -317,12 +411,13 @@ export async function updatePullThroughCacheRule(
   await ctx.allowRegistryAction(caller, 'ecr:UpdatePullThroughCacheRule');
   const accountId = caller.account.id;
   const region = caller.request.region;
-  if (input.customRoleArn !== undefined) {
+  if (input.customRoleArn !== undefined || input.credentialArn !== undefined) {
     // A rule that does not exist is reported first; the transaction checks again.
     const rules = (await ctx.deps.store.registries.get(accountId, region))?.pullThroughCacheRules ?? [];
     if (!rules.some((r) => r.prefix === input.ecrRepositoryPrefix))
       throw ruleNotFound(input.ecrRepositoryPrefix, accountId);
-    await checkCustomRole(ctx, caller, input.customRoleArn);
+    if (input.customRoleArn !== undefined) await checkCustomRole(ctx, caller, input.customRoleArn);
+    if (input.credentialArn !== undefined) await checkCredential(ctx, caller, input.credentialArn);
   }
   const now = ctx.now();
   const updated = await ctx.deps.store.transaction(async (tx) => {
@@ -380,9 +475,10 @@ export async function deletePullThroughCacheRule(
 }
 
 /**
- * ValidatePullThroughCacheRule: `ecr:ValidatePullThroughCacheRule`; reaches the upstream (`/v2/`,
- * anonymously; an Amazon ECR upstream as the rule's role, which must be assumable and may log in)
- * and says whether the rule can work, with the reason when not.
+ * ValidatePullThroughCacheRule: `ecr:ValidatePullThroughCacheRule`; reads the rule's secret, if any,
+ * and reaches the upstream (`/v2/`, anonymously or with those credentials, which it must accept; an
+ * Amazon ECR upstream as the rule's role, which must be assumable and may log in) and says whether
+ * the rule can work, with the reason when not.
  */
 export async function validatePullThroughCacheRule(
   ctx: EcrContext,
@@ -407,8 +503,6 @@ async function upstreamProblem(
   rule: PullThroughCacheRule,
   cache: { accountId: string; region: string },
 ): Promise<string | undefined> {
-  if (rule.credentialArn !== undefined)
-    return 'crossdock cannot read upstream credentials from AWS Secrets Manager';
   if (ecrRegistryOf(rule.upstreamRegistryUrl) !== undefined) {
     try {
       await EcrUpstream.open(deps, new ImageService(deps), rule, cache);
@@ -418,13 +512,30 @@ async function upstreamProblem(
       throw err;
     }
   }
-  const client = new RegistryClient({ url: upstreamBase(rule.upstreamRegistryUrl), idleTimeoutMs: 10_000 });
+  let credentials: Credentials | undefined;
+  if (rule.credentialArn !== undefined) {
+    try {
+      credentials = await upstreamCredentials(deps, rule.credentialArn, cache);
+    } catch (err) {
+      if (err instanceof ServiceError) return err.message;
+      throw err;
+    }
+  }
+  const client = new RegistryClient({
+    url: upstreamBase(rule.upstreamRegistryUrl),
+    idleTimeoutMs: 10_000,
+    ...(credentials !== undefined && { credentials }),
+  });
   try {
     await client.ping();
     return undefined;
   } catch (err) {
-    // A registry that wants credentials for /v2/ still answers: anonymous pulls may work per repository.
-    if (err instanceof RegistryError && err.status === 401) return undefined;
+    if (err instanceof RegistryError && err.status === 401) {
+      if (credentials !== undefined)
+        return `the upstream registry did not accept the credentials of the secret '${rule.credentialArn}'`;
+      // A registry that wants credentials for /v2/ still answers: anonymous pulls may work per repository.
+      return undefined;
+    }
     return `the upstream registry cannot be reached: ${err instanceof Error ? err.message : String(err)}`;
   } finally {
     client.close();
@@ -444,15 +555,22 @@ interface Upstream {
   close(): void;
 }
 
-/** A registry reached over HTTP with the OCI client (anonymously, or with its Bearer token flow). */
+/**
+ * A registry reached over HTTP with the OCI client: anonymously (with its Bearer token flow), or
+ * with the rule's upstream credentials (Basic, or Bearer from the token realm with them).
+ */
 class HttpUpstream implements Upstream {
   private readonly client: RegistryClient;
 
   constructor(
     private readonly deps: EcrDeps,
     url: string,
+    credentials?: Credentials,
   ) {
-    this.client = new RegistryClient({ url: upstreamBase(url) });
+    this.client = new RegistryClient({
+      url: upstreamBase(url),
+      ...(credentials !== undefined && { credentials }),
+    });
   }
 
   async head(repository: string, reference: string): Promise<string | undefined> {
@@ -584,9 +702,19 @@ export class PullThroughCache {
    * must be assumable and may log in, or UnableToGetUpstreamImageException), else the OCI client.
    */
   private async open(rule: PullThroughCacheRule, ref: RepositoryRef): Promise<Upstream> {
-    if (ecrRegistryOf(rule.upstreamRegistryUrl) === undefined)
-      return new HttpUpstream(this.deps, rule.upstreamRegistryUrl);
     const cache = { accountId: ref.accountId, region: ref.region };
+    if (ecrRegistryOf(rule.upstreamRegistryUrl) === undefined) {
+      // Read at every import: a rotated or deleted secret takes effect on the next pull. Whatever
+      // keeps ECR from the secret, the puller is told it could not be accessed, with the reason.
+      const credentials =
+        rule.credentialArn === undefined
+          ? undefined
+          : await upstreamCredentials(this.deps, rule.credentialArn, cache).catch((err: unknown) => {
+              if (!(err instanceof ServiceError)) throw err;
+              throw new ServiceError('UnableToAccessSecretException', err.message);
+            });
+      return new HttpUpstream(this.deps, rule.upstreamRegistryUrl, credentials);
+    }
     return new InProcessEcrUpstream(await EcrUpstream.open(this.deps, this.images, rule, cache));
   }
 
@@ -601,12 +729,6 @@ export class PullThroughCache {
     if (repo === undefined)
       await this.access.authorize(caller, 'ecr:CreateRepository', ref, { allowMissing: true });
     await this.access.authorize(caller, 'ecr:BatchImportUpstreamImage', ref, { allowMissing: true });
-    if (rule.credentialArn !== undefined) {
-      throw new ServiceError(
-        'UnableToAccessSecretException',
-        `the pull through cache rule for '${rule.prefix}' names credentials in AWS Secrets Manager, which crossdock cannot read`,
-      );
-    }
     const upstreamRepo = upstreamName(rule, ref.name)!;
     const cached = repo === undefined ? undefined : await this.images.find(ref, reference);
     const upstream = await this.open(rule, ref);

@@ -61,6 +61,8 @@ import type {
   PrincipalRef,
   Role,
   RoleLastUsed,
+  Secret,
+  SecretVersion,
   StsSession,
   Tag,
   User,
@@ -750,6 +752,39 @@ export interface RegistryOps {
   ): Promise<Registry>;
 }
 
+/** Changes to a secret; absent fields stay, `null` clears. */
+export interface SecretPatch {
+  readonly description?: string | null;
+  readonly tags?: readonly Tag[];
+  /** Replaces the versions (newest first). */
+  readonly versions?: readonly SecretVersion[];
+  readonly lastChangedAt?: Date;
+  /** Schedules (a date) or cancels (`null`) the deletion; set together with `deletionDate`. */
+  readonly deletedAt?: Date | null;
+  readonly deletionDate?: Date | null;
+}
+
+/**
+ * Secrets Manager secrets of each (account, region). Names are unique per (account, region),
+ * compared exactly; ARNs are unique store-wide. Values arrive sealed (`SecretVersion.value`): the
+ * store never sees a plaintext secret. Deletion windows are the service's: the store keeps
+ * `deletedAt`/`deletionDate` and deletes a secret only when told.
+ */
+export interface SecretOps {
+  /** Creates a secret; `AlreadyExists(name | arn)`. */
+  create(secret: Secret): Promise<Secret>;
+  /** The secret of that name, or `undefined`. */
+  get(accountId: string, region: string, name: string): Promise<Secret | undefined>;
+  /** The secret with this exact ARN, or `undefined`. */
+  getByArn(arn: string): Promise<Secret | undefined>;
+  /** Secrets of an (account, region) by name (byte order). */
+  list(accountId: string, region: string, opts?: ListOptions): Promise<Page<Secret>>;
+  /** Applies a patch; `NotFound`. */
+  update(accountId: string, region: string, name: string, patch: SecretPatch): Promise<Secret>;
+  /** Deletes a secret with all its versions; `NotFound`. */
+  delete(accountId: string, region: string, name: string): Promise<void>;
+}
+
 /**
  * Everything a service can do with the store, inside or outside a transaction. Each call on its
  * own is atomic.
@@ -776,6 +811,7 @@ export interface MetadataTx {
   readonly uploads: UploadOps;
   readonly replication: ReplicationOps;
   readonly registries: RegistryOps;
+  readonly secrets: SecretOps;
   /**
    * Runs `fn` as one serializable transaction: it sees its own writes, other transactions wait
    * (or, in a driver that runs them in parallel, one is retried), and if `fn` throws nothing it

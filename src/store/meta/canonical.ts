@@ -34,6 +34,8 @@ import type {
   PrincipalBindings,
   PrincipalRef,
   Role,
+  Secret,
+  SecretVersion,
   SessionPrincipal,
   StsSession,
   Tag,
@@ -458,5 +460,27 @@ export function canonRegistry(r: Registry): Registry {
     catalogDataText: r.catalogDataText,
     version: r.version,
     updatedAt: date(r.updatedAt),
+  });
+}
+
+/** Canonical secret version. */
+export function canonSecretVersion(v: SecretVersion): SecretVersion {
+  return { id: v.id, stages: [...v.stages], kind: v.kind, value: v.value, createdAt: date(v.createdAt) };
+}
+
+/** Canonical Secrets Manager secret. */
+export function canonSecret(s: Secret): Secret {
+  return compact({
+    accountId: s.accountId,
+    region: s.region,
+    name: s.name,
+    arn: s.arn,
+    description: s.description,
+    tags: canonTags(s.tags),
+    versions: s.versions.map(canonSecretVersion),
+    createdAt: date(s.createdAt),
+    lastChangedAt: date(s.lastChangedAt),
+    deletedAt: optDate(s.deletedAt),
+    deletionDate: optDate(s.deletionDate),
   });
 }

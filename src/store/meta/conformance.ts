@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { drain, rejectsWith, type MetadataStoreHarness, type WithStore } from './conformanceKit.js';
 import { registerEcrCases } from './conformanceEcr.js';
 import { registerGroupsOrgsCases } from './conformanceGroupsOrgs.js';
+import { registerSecretsCases } from './conformanceSecrets.js';
 import { AlreadyExists, InvalidMarker, type Conflict } from './errors.js';
 import type { MetadataStore, MetadataTx } from './MetadataStore.js';
 import type { Page } from './pagination.js';
@@ -1196,5 +1197,6 @@ export function runMetadataStoreSuite(name: string, make: () => Promise<Metadata
 
     registerEcrCases(withStore, name);
     registerGroupsOrgsCases(withStore);
+    registerSecretsCases(withStore);
   });
 }

@@ -32,7 +32,8 @@ export type EntityKind =
   | 'replicationJob'
   | 'registry'
   | 'pullThroughCacheRule'
-  | 'repositoryCreationTemplate';
+  | 'repositoryCreationTemplate'
+  | 'secret';
 
 /** The codes services switch on (never on message text). */
 export type StoreErrorCode = 'AlreadyExists' | 'NotFound' | 'Conflict' | 'InvalidMarker';

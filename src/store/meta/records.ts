@@ -629,3 +629,40 @@ export interface Registry {
   readonly version: number;
   readonly updatedAt: Date;
 }
+
+/** Whether a secret version holds text (`SecretString`) or bytes (`SecretBinary`, sealed as base64). */
+export type SecretValueKind = 'string' | 'binary';
+
+/** One version of a Secrets Manager secret; its value is sealed before it reaches the store. */
+export interface SecretVersion {
+  /** The version id (the request's `ClientRequestToken`, a UUID). */
+  readonly id: string;
+  /** Staging labels (`AWSCURRENT`, `AWSPREVIOUS`, ...); a version without labels is deprecated. */
+  readonly stages: readonly string[];
+  readonly kind: SecretValueKind;
+  /** Sealed by the service with the secret's ARN and the version id as context. */
+  readonly value: SealedSecret;
+  readonly createdAt: Date;
+}
+
+/**
+ * A Secrets Manager secret of one (account, region): its metadata and versions. The name is unique
+ * in its (account, region) and the ARN (`…:secret:<name>-<6 random characters>`) store-wide, so a
+ * secret deleted and created again under the same name gets a new ARN, as in AWS.
+ */
+export interface Secret {
+  readonly accountId: string;
+  readonly region: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly description?: string;
+  readonly tags: readonly Tag[];
+  /** Newest first. */
+  readonly versions: readonly SecretVersion[];
+  readonly createdAt: Date;
+  readonly lastChangedAt: Date;
+  /** When DeleteSecret scheduled the deletion; such a secret refuses reads and changes. */
+  readonly deletedAt?: Date;
+  /** When the recovery window ends and the secret is gone for good. */
+  readonly deletionDate?: Date;
+}

@@ -60,6 +60,7 @@ import type {
   RepositoryOps,
   RoleOps,
   RolePatch,
+  SecretOps,
   SessionOps,
   TagOps,
   UploadOps,
@@ -108,6 +109,7 @@ import {
   MemoryUploads,
   type EcrState,
 } from './ecr.js';
+import { MemorySecrets, type SecretsState } from './secrets.js';
 
 interface KeyRow {
   readonly key: AccessKey; // without userName
@@ -168,6 +170,8 @@ interface State {
   /** Root id → enabled policy types. */
   policyTypes: Map<string, OrgPolicyType[]>;
   ecr: EcrState;
+  /** Secrets Manager secrets by ARN. */
+  secrets: SecretsState;
 }
 
 function emptyState(): State {
@@ -191,6 +195,7 @@ function emptyState(): State {
     orgAttachments: [],
     policyTypes: new Map(),
     ecr: emptyEcrState(),
+    secrets: new Map(),
   };
 }
 
@@ -1337,6 +1342,7 @@ class Ops implements MetadataTx {
   readonly uploads: UploadOps;
   readonly replication: ReplicationOps;
   readonly registries: RegistryOps;
+  readonly secrets: SecretOps;
 
   constructor(protected readonly ctx: Ctx) {
     this.organizations = new Organizations(ctx);
@@ -1360,6 +1366,7 @@ class Ops implements MetadataTx {
     this.uploads = new MemoryUploads(ctx);
     this.replication = new MemoryReplication(ctx);
     this.registries = new MemoryRegistries(ctx);
+    this.secrets = new MemorySecrets(ctx);
   }
 
   async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {

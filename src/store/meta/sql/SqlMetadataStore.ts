@@ -48,6 +48,7 @@ import type {
   OrganizationalUnitOps,
   OrgPolicyOps,
   RegistryOps,
+  SecretOps,
   ReplicationOps,
   RepositoryOps,
   RoleOps,
@@ -111,6 +112,7 @@ import {
   SqlUploads,
 } from './ecr.js';
 import { SqlOrganizationalUnits, SqlOrgPolicies } from './organizations.js';
+import { SqlSecrets } from './secrets.js';
 import type {
   AccessKeysTable,
   AccountsTable,
@@ -1804,6 +1806,7 @@ class Ops implements MetadataTx {
   readonly uploads: UploadOps;
   readonly replication: ReplicationOps;
   readonly registries: RegistryOps;
+  readonly secrets: SecretOps;
 
   constructor(protected readonly ctx: Ctx) {
     this.organizations = new Organizations(ctx);
@@ -1827,6 +1830,7 @@ class Ops implements MetadataTx {
     this.uploads = new SqlUploads(ctx);
     this.replication = new SqlReplication(ctx);
     this.registries = new SqlRegistries(ctx);
+    this.secrets = new SqlSecrets(ctx);
   }
 
   async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {

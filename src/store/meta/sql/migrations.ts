@@ -69,6 +69,13 @@
  *   org_policy_attachments  PK (policy_id, target_id); INDEX target_id. Not referencing org_policies:
  *                           AWS managed policies (p-FullAWSAccess) are attached without a row
  *   org_policy_types        PK (root_id, type): the policy types enabled on a root
+ *
+ * Layout added by 0008_secrets (Secrets Manager):
+ *
+ *   secrets   arn PK (`…:secret:<name>-<6 random characters>`); UNIQUE (account_id, region, name);
+ *             description, tags JSON, versions JSON (newest first: id, staging labels, kind, the
+ *             value SEALED by the service — never plaintext — and created_at), created_at,
+ *             last_changed_at, and deleted_at / deletion_date while a deletion is scheduled
  */
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { SqlDialectAdapter } from './dialect.js';
@@ -567,6 +574,26 @@ export function metadataMigrations(adapter: SqlDialectAdapter): Record<string, M
       async up(db: Kysely<unknown>): Promise<void> {
         await db.schema.alterTable('repositories').addColumn('catalog_data', t.text).execute();
         await db.schema.alterTable('registries').addColumn('catalog_data', t.text).execute();
+      },
+    },
+    '0008_secrets': {
+      // Secrets Manager secrets with their versions (values sealed by the service).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('secrets')
+          .addColumn('arn', t.key, (c) => c.primaryKey())
+          .addColumn('account_id', t.key, (c) => c.notNull())
+          .addColumn('region', t.key, (c) => c.notNull())
+          .addColumn('name', t.key, (c) => c.notNull())
+          .addColumn('description', t.text)
+          .addColumn('tags', t.json, (c) => c.notNull())
+          .addColumn('versions', t.json, (c) => c.notNull())
+          .addColumn('created_at', t.time, (c) => c.notNull())
+          .addColumn('last_changed_at', t.time, (c) => c.notNull())
+          .addColumn('deleted_at', t.time)
+          .addColumn('deletion_date', t.time)
+          .addUniqueConstraint('secrets_account_region_name', ['account_id', 'region', 'name'])
+          .execute();
       },
     },
   };

@@ -363,6 +363,21 @@ export interface OrgPolicyTypesTable {
   type: string;
 }
 
+/** `secrets` (0008_secrets); `versions` holds sealed values only. */
+export interface SecretsTable {
+  arn: string;
+  account_id: string;
+  region: string;
+  name: string;
+  description: string | null;
+  tags: DbJson;
+  versions: DbJson;
+  created_at: DbTime;
+  last_changed_at: DbTime;
+  deleted_at: DbTime | null;
+  deletion_date: DbTime | null;
+}
+
 /** Every table, for `Kysely<Database>`. */
 export interface Database {
   organizations: OrganizationsTable;
@@ -395,4 +410,5 @@ export interface Database {
   org_policies: OrgPoliciesTable;
   org_policy_attachments: OrgPolicyAttachmentsTable;
   org_policy_types: OrgPolicyTypesTable;
+  secrets: SecretsTable;
 }
