@@ -912,7 +912,7 @@ describe('push and pull through the API', () => {
     );
   });
 
-  test('CompleteLayerUpload refusals: wrong digest, no parts, unknown upload, layer already there', async () => {
+  test('CompleteLayerUpload refusals: wrong digest, no parts, a small part before the last, unknown upload, layer already there', async () => {
     const bytes = randomBytes(2000);
     const start = async () =>
       (await ecrA.send(new InitiateLayerUploadCommand({ repositoryName: repo }))).uploadId!;
@@ -955,6 +955,32 @@ describe('push and pull through the API', () => {
         }),
       ),
       'UploadNotFoundException',
+    );
+    // Two parts, the first under 5 MiB: ECR's model has CompleteLayerUpload refuse it.
+    const small = await start();
+    for (const [first, last] of [
+      [0, 999],
+      [1000, bytes.length - 1],
+    ] as const) {
+      await ecrA.send(
+        new UploadLayerPartCommand({
+          repositoryName: repo,
+          uploadId: small,
+          partFirstByte: first,
+          partLastByte: last,
+          layerPartBlob: bytes.subarray(first, last + 1),
+        }),
+      );
+    }
+    await assertAwsError(
+      ecrA.send(
+        new CompleteLayerUploadCommand({
+          repositoryName: repo,
+          uploadId: small,
+          layerDigests: [sha256(bytes)],
+        }),
+      ),
+      'LayerPartTooSmallException',
     );
     const u3 = await start();
     await part(u3);

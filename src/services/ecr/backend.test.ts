@@ -932,34 +932,50 @@ const scenarios: Scenario[] = [
       const e = await rejects(part(0, 3, bytes.subarray(0, 4)), 'InvalidLayerPartException');
       assert.equal((e as unknown as { fields: Record<string, number> }).fields.lastValidByteReceived, 3);
       assert.equal((await part(4, 9, bytes.subarray(4))).lastByteReceived, 9);
-      assert.deepEqual(
-        await w.data.completeLayerUpload(me, {
-          repositoryName: 'app',
-          uploadId,
-          layerDigests: [digestOf(bytes)],
-        }),
-        { registryId: A, repositoryName: 'app', uploadId, layerDigest: digestOf(bytes) },
-      );
+      // Every part but the last must be at least 5 MiB (CompleteLayerUpload refuses, as ECR's model says).
       await rejects(
         w.data.completeLayerUpload(me, { repositoryName: 'app', uploadId, layerDigests: [digestOf(bytes)] }),
-        'UploadNotFoundException',
+        'LayerPartTooSmallException',
+        /part 1 of the upload/,
       );
-      const again = await w.data.initiateLayerUpload(me, { repositoryName: 'app' });
-      await w.data.uploadLayerPart(me, {
-        repositoryName: 'app',
-        uploadId: again.uploadId,
-        partFirstByte: 0,
-        partLastByte: 9,
-        layerPartBlob: bytes,
-      });
-      await rejects(
-        w.data.completeLayerUpload(me, {
+      const big = Buffer.concat([Buffer.alloc(5 * 1024 * 1024, 7), bytes]);
+      const sized = await w.data.initiateLayerUpload(me, { repositoryName: 'app' });
+      const sizedPart = (first: number, b: Buffer) =>
+        w.data.uploadLayerPart(me, {
           repositoryName: 'app',
-          uploadId: again.uploadId,
+          uploadId: sized.uploadId,
+          partFirstByte: first,
+          partLastByte: first + b.length - 1,
+          layerPartBlob: b,
+        });
+      await sizedPart(0, big.subarray(0, 5 * 1024 * 1024));
+      await sizedPart(5 * 1024 * 1024, bytes);
+      const done = { repositoryName: 'app', uploadId: sized.uploadId, layerDigests: [digestOf(big)] };
+      assert.deepEqual(await w.data.completeLayerUpload(me, done), {
+        registryId: A,
+        repositoryName: 'app',
+        uploadId: sized.uploadId,
+        layerDigest: digestOf(big),
+      });
+      await rejects(w.data.completeLayerUpload(me, done), 'UploadNotFoundException');
+      // One small part is the last part: fine. The same layer a second time: LayerAlreadyExists.
+      const onePart = async () => {
+        const u = await w.data.initiateLayerUpload(me, { repositoryName: 'app' });
+        await w.data.uploadLayerPart(me, {
+          repositoryName: 'app',
+          uploadId: u.uploadId,
+          partFirstByte: 0,
+          partLastByte: 9,
+          layerPartBlob: bytes,
+        });
+        return w.data.completeLayerUpload(me, {
+          repositoryName: 'app',
+          uploadId: u.uploadId,
           layerDigests: [digestOf(bytes)],
-        }),
-        'LayerAlreadyExistsException',
-      );
+        });
+      };
+      assert.equal((await onePart()).layerDigest, digestOf(bytes));
+      await rejects(onePart(), 'LayerAlreadyExistsException');
       const bad = await w.data.initiateLayerUpload(me, { repositoryName: 'app' });
       await w.data.uploadLayerPart(me, {
         repositoryName: 'app',

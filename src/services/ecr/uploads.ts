@@ -33,6 +33,9 @@ export interface UploadProgress {
 /** ECR's quota of parts per layer upload. */
 export const MAX_LAYER_PARTS = 4200;
 
+/** ECR's smallest layer part but the last (5 MiB; CompleteLayerUpload's LayerPartTooSmallException). */
+export const MIN_LAYER_PART = 5 * 1024 * 1024;
+
 /** Which door a completion comes through: the API adds ECR's EmptyUpload and LayerAlreadyExists rules. */
 export type UploadDoor = 'api' | 'registry';
 
@@ -141,10 +144,17 @@ export class UploadService {
       if (err instanceof BlobStoreError && err.code === 'UploadUnknown') throw uploadNotFound(ref, u.id);
       throw err;
     }
+    // A part under 5 MiB may only be the last one: remember the first that another followed.
+    const small =
+      u.firstSmallPart === undefined && u.lastPartSize !== undefined && u.lastPartSize < MIN_LAYER_PART
+        ? u.partCount
+        : undefined;
     try {
       await this.deps.store.uploads.update(u.id, {
         size,
         partCount: u.partCount + 1,
+        lastPartSize: size - at,
+        ...(small !== undefined && { firstSmallPart: small }),
         updatedAt: this.now(),
       });
     } catch (err) {
@@ -243,6 +253,14 @@ export class UploadService {
         throw new ServiceError(
           'EmptyUploadException',
           `The upload with id '${u.id}' does not contain any layer parts`,
+        );
+      }
+      if (u.firstSmallPart !== undefined) {
+        // Parts cannot be replaced, so this upload can never complete: it ends here.
+        await this.end(u.id);
+        throw new ServiceError(
+          'LayerPartTooSmallException',
+          `Layer parts must be at least 5 MiB in size: part ${u.firstSmallPart} of the upload with id '${u.id}' is smaller and is not the last part`,
         );
       }
       if (await inRepository(ref, () => this.deps.store.blobs.isLinked(ref, d))) {

@@ -634,6 +634,8 @@ export interface UploadPatch {
   readonly state?: UploadState;
   readonly size?: number;
   readonly partCount?: number;
+  readonly lastPartSize?: number;
+  readonly firstSmallPart?: number;
   readonly digest?: string | null;
   readonly updatedAt: Date;
 }

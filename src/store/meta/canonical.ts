@@ -357,6 +357,8 @@ export function canonUpload(u: Upload): Upload {
     state: u.state,
     size: u.size,
     partCount: u.partCount,
+    lastPartSize: u.lastPartSize,
+    firstSmallPart: u.firstSmallPart,
     createdAt: date(u.createdAt),
     updatedAt: date(u.updatedAt),
     digest: u.digest,

@@ -802,8 +802,15 @@ export function registerEcrCases(withStore: WithStore, driver: string): void {
         'AlreadyExists',
         (e) => (e as AlreadyExists).field === 'id',
       );
-      const u1 = await s.uploads.update('u-1', { size: 100, partCount: 1, updatedAt: at(1) }, { size: 0 });
-      assert.deepEqual(u1, { ...u, size: 100, partCount: 1, updatedAt: at(1) });
+      const u1 = await s.uploads.update(
+        'u-1',
+        { size: 100, partCount: 1, lastPartSize: 100, updatedAt: at(1) },
+        { size: 0 },
+      );
+      assert.deepEqual(u1, { ...u, size: 100, partCount: 1, lastPartSize: 100, updatedAt: at(1) });
+      const u2 = await s.uploads.update('u-1', { firstSmallPart: 1, updatedAt: at(1) });
+      assert.deepEqual(u2, { ...u1, firstSmallPart: 1 });
+      assert.deepEqual(await s.uploads.get('u-1'), u2);
       await rejectsWith(
         s.uploads.update('u-1', { size: 200, updatedAt: at(2) }, { size: 0 }),
         'Conflict',
@@ -814,11 +821,11 @@ export function registerEcrCases(withStore: WithStore, driver: string): void {
         'Conflict',
         reason('UploadChanged'),
       );
-      assert.deepEqual(await s.uploads.get('u-1'), u1, 'a refused update changes nothing');
+      assert.deepEqual(await s.uploads.get('u-1'), u2, 'a refused update changes nothing');
       const done = await s.uploads.update('u-1', { state: 'COMPLETE', digest: blob('d'), updatedAt: at(3) });
-      assert.deepEqual(done, { ...u1, state: 'COMPLETE', digest: blob('d'), updatedAt: at(3) });
+      assert.deepEqual(done, { ...u2, state: 'COMPLETE', digest: blob('d'), updatedAt: at(3) });
       assert.deepEqual(await s.uploads.update('u-1', { digest: null, updatedAt: at(4) }), {
-        ...u1,
+        ...u2,
         state: 'COMPLETE',
         updatedAt: at(4),
       });

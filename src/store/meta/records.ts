@@ -475,6 +475,10 @@ export interface Upload {
   readonly size: number;
   /** Parts received so far (ECR caps them). */
   readonly partCount: number;
+  /** The size of the last part received. */
+  readonly lastPartSize?: number;
+  /** The number (1-based) of the first part that was followed by another while under 5 MiB. */
+  readonly firstSmallPart?: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /** The verified digest, once known. */

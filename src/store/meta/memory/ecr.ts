@@ -587,7 +587,13 @@ export class MemoryUploads implements UploadOps {
       }
       row.upload = canonUpload({
         ...u,
-        ...definedOnly({ state: patch.state, size: patch.size, partCount: patch.partCount }),
+        ...definedOnly({
+          state: patch.state,
+          size: patch.size,
+          partCount: patch.partCount,
+          lastPartSize: patch.lastPartSize,
+          firstSmallPart: patch.firstSmallPart,
+        }),
         digest: patch.digest === null ? undefined : (patch.digest ?? u.digest),
         updatedAt: patch.updatedAt,
       });

@@ -1041,6 +1041,8 @@ function toUpload(c: SqlCodec, r: UploadRow): Upload {
     state: r.state as UploadState,
     size: Number(r.size),
     partCount: Number(r.part_count),
+    lastPartSize: r.last_part_size === null ? undefined : Number(r.last_part_size),
+    firstSmallPart: r.first_small_part === null ? undefined : Number(r.first_small_part),
     createdAt: c.readTime(r.created_at),
     updatedAt: c.readTime(r.updated_at),
     digest: opt(r.digest),
@@ -1074,6 +1076,8 @@ export class SqlUploads implements UploadOps {
             created_at: c.time(u.createdAt),
             updated_at: c.time(u.createdAt),
             digest: null,
+            last_part_size: null,
+            first_small_part: null,
           })
           .execute(),
       );
@@ -1106,6 +1110,8 @@ export class SqlUploads implements UploadOps {
       if (patch.state !== undefined) values.state = patch.state;
       if (patch.size !== undefined) values.size = patch.size;
       if (patch.partCount !== undefined) values.part_count = patch.partCount;
+      if (patch.lastPartSize !== undefined) values.last_part_size = patch.lastPartSize;
+      if (patch.firstSmallPart !== undefined) values.first_small_part = patch.firstSmallPart;
       if (patch.digest !== undefined) values.digest = patch.digest;
       await db.updateTable('uploads').set(values).where('id', '=', id).execute();
       const now = await this.one(db, id);

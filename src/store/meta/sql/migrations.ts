@@ -596,6 +596,14 @@ export function metadataMigrations(adapter: SqlDialectAdapter): Record<string, M
           .execute();
       },
     },
+    '0009_upload_parts': {
+      // The size of an upload's last part and the first part under 5 MiB that another followed,
+      // so that CompleteLayerUpload refuses what ECR refuses (LayerPartTooSmallException).
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('uploads').addColumn('last_part_size', t.bigint).execute();
+        await db.schema.alterTable('uploads').addColumn('first_small_part', t.bigint).execute();
+      },
+    },
   };
 }
 

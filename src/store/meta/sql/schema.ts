@@ -268,6 +268,10 @@ export interface UploadsTable {
   created_at: DbTime;
   updated_at: DbTime;
   digest: string | null;
+  /** Added by 0009_upload_parts. */
+  last_part_size: DbBigint | null;
+  /** Added by 0009_upload_parts. */
+  first_small_part: DbBigint | null;
 }
 
 /** `replication_jobs`. */
