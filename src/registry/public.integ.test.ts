@@ -5,16 +5,23 @@
 // repositories that stay private to anonymous requests whatever their policy says.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { principalOf, type Caller, type CallerIdentity } from '../auth/caller.js';
-import { PolicyCache } from '../iam/index.js';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  addAccessKey,
+  addAccounts,
+  addUser,
+  callerIn,
+  ecrDeps,
+  PATH_STYLE,
+  policyDoc,
+  serveRegistry,
+  type ServedRegistry,
+} from '../../test/helpers/world.js';
+import type { Caller } from '../auth/caller.js';
 import { digestOf } from '../store/blobs/BlobStore.js';
 import { createMemoryBlobStore } from '../store/blobs/memory/MemoryBlobStore.js';
 import { MemoryMetadataStore } from '../store/meta/memory/MemoryMetadataStore.js';
 import { SecretBox } from '../store/meta/secrets.js';
-import { Authorizer } from '../services/authz.js';
-import { IdFactory } from '../services/ids.js';
 import { createRegistryBackend } from '../services/ecr/backend.js';
 import { EcrDataService } from '../services/ecr/dataOps.js';
 import type { EcrDeps } from '../services/ecr/deps.js';
@@ -22,14 +29,13 @@ import { MANIFEST_MEDIA_TYPES as MT } from '../services/ecr/manifests.js';
 import { defaultRegistryAlias } from '../services/ecr/public/partition.js';
 import { EcrPublicService } from '../services/ecr/public/service.js';
 import { EcrService } from '../services/ecr/service.js';
-import { createRegistryHandler, isRegistryPath } from './index.js';
 
 const A = '111111111111';
 const REGION = 'us-east-1';
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const TOKEN_KEY = Buffer.alloc(32, 9);
 const ALIAS = defaultRegistryAlias(TOKEN_KEY, A);
-const doc = (statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
+const doc = (statement: object[]) => policyDoc(statement);
 
 interface Answer {
   readonly status: number;
@@ -114,34 +120,21 @@ async function pushVia(
 describe('ECR Public registry over HTTP with the real backend', () => {
   const store = new MemoryMetadataStore();
   const box = SecretBox.fromKey(Buffer.alloc(32, 7));
-  const cache = new PolicyCache();
-  const clock = { now: () => NOW };
-  const deps: EcrDeps = {
+  const deps: EcrDeps = ecrDeps({
     store,
-    authz: new Authorizer({ store, cache, clock }),
-    clock,
-    ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
+    clock: { now: () => NOW },
     box,
-    cache,
-    region: REGION,
     blobs: createMemoryBlobStore({ clock: () => NOW }),
     registryTokenKey: TOKEN_KEY,
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  };
+    addressing: { ...PATH_STYLE, authority: '127.0.0.1' },
+  });
   const publicApi = new EcrPublicService(deps);
   const ecr = new EcrService(deps);
   const data = new EcrDataService(deps);
   const pulled = image('public v1');
   const privateImage = image('private v1');
   const secretImage = image('secret v1');
-  let server: Server;
+  let served: ServedRegistry | undefined;
   let port = 0;
   let local = '';
   let publicHost = '';
@@ -192,53 +185,21 @@ describe('ECR Public registry over HTTP with the real backend', () => {
   const basicChallenge = (host: string) => `Basic realm="http://${host}/",service="ecr.amazonaws.com"`;
 
   async function callerWithKey(name: string, policies: string[]): Promise<Caller> {
-    const user = await store.users.create({
+    const user = await addUser(store, {
       accountId: A,
       name,
-      path: '/',
       id: `AIDA${name.toUpperCase().padEnd(16, 'Q')}`,
-      createdAt: new Date(NOW),
-      tags: [],
+      at: NOW,
+      policies,
     });
-    for (const [i, document] of policies.entries())
-      await store.inlinePolicies.put({ kind: 'user', accountId: A, name }, { name: `p${i}`, document });
     const id = `AKIA${name.toUpperCase().padEnd(16, 'Z')}`;
-    await store.accessKeys.create({
-      id,
-      accountId: A,
-      userName: name,
-      status: 'Active',
-      secret: box.seal('s', id),
-      createdAt: new Date(NOW),
-    });
-    const account = (await store.accounts.get(A))!;
-    const identity: CallerIdentity = { kind: 'user', user };
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: id,
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region: REGION },
-    };
+    await addAccessKey(store, box, { id, accountId: A, userName: name, at: NOW, secret: 's' });
+    return callerIn(store, A, { kind: 'user', user }, { accessKeyId: id });
   }
 
   before(async () => {
-    await store.accounts.create({
-      id: A,
-      name: A,
-      email: `${A}@example.com`,
-      status: 'ACTIVE',
-      joinedMethod: 'CREATED',
-      joinedAt: new Date(NOW),
-    });
-    const account = (await store.accounts.get(A))!;
-    const root: Caller = {
-      principal: principalOf(account, { kind: 'root' }),
-      account,
-      accessKeyId: 'AKIAROOTROOTROOTROOT',
-      identity: { kind: 'root' },
-      request: { sourceIp: '127.0.0.1', secure: false, region: REGION },
-    };
+    await addAccounts(store, [A], NOW);
+    const root = await callerIn(store, A, { kind: 'root' }, { accessKeyId: 'AKIAROOTROOTROOTROOT' });
     await publicApi.createRepository(root, { repositoryName: 'app' });
     await publicApi.createRepository(root, { repositoryName: 'pushed' });
     await publicApi.createRepository(root, { repositoryName: 'bearer' });
@@ -275,28 +236,14 @@ describe('ECR Public registry over HTTP with the real backend', () => {
     ]);
     publicOnlyBasic = `Basic ${(await publicApi.getAuthorizationToken(publicOnly)).authorizationData.authorizationToken}`;
 
-    const handler = createRegistryHandler({
-      backend: createRegistryBackend(deps),
-      defaultRegion: REGION,
-      hostDomain: 'localhost',
-      log: { error() {} },
-    });
-    server = createServer((req, res) => {
-      if (isRegistryPath((req.url ?? '/').split('?')[0]!)) void handler(req, res);
-      else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    served = await serveRegistry(createRegistryBackend(deps), { hostDomain: 'localhost' });
+    port = served.port;
     local = `127.0.0.1:${port}`;
     publicHost = `public.ecr.localhost:${port}`;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await served?.close();
   });
 
   test('anyone pulls a public manifest, its blobs and its tags without credentials, path-style', async () => {

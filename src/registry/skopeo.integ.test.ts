@@ -7,13 +7,11 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { createRegistryHandler, isRegistryPath } from './index.js';
+import { serveRegistry, type ServedRegistry } from '../../test/helpers/world.js';
 import { FakeRegistryBackend } from './testkit.js';
 
 const run = promisify(execFile);
@@ -104,7 +102,7 @@ async function buildLayout(dir: string, tag: string): Promise<{ manifest: string
 }
 
 describe('skopeo against the registry', { skip }, () => {
-  let server: Server;
+  let served: ServedRegistry | undefined;
   let port = 0;
   let work = '';
   const fake = new FakeRegistryBackend();
@@ -130,21 +128,12 @@ describe('skopeo against the registry', { skip }, () => {
     fake.addToken(TOKEN, A);
     fake.createRepository({ accountId: A, region: 'us-east-1', name: 'team/app' });
     fake.createRepository({ accountId: A, region: 'eu-west-1', name: 'app' });
-    const handler = createRegistryHandler({ backend: fake, defaultRegion: 'us-east-1', log: { error() {} } });
-    server = createServer((req, res) => {
-      if (isRegistryPath((req.url ?? '/').split('?')[0]!)) void handler(req, res);
-      else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
+    served = await serveRegistry(fake, { defaultRegion: 'us-east-1' });
+    port = served.port;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await served?.close();
     if (work !== '') await rm(work, { recursive: true, force: true });
   });
 

@@ -9,21 +9,25 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import {
+  addAccessKey,
+  addAccounts,
+  addUser,
+  allowDoc,
+  ecrDeps,
+  PATH_STYLE,
+  serveRegistry,
+  type ServedRegistry,
+} from '../../../test/helpers/world.js';
 import { issueRegistryToken } from '../../auth/tokens.js';
-import { PolicyCache } from '../../iam/index.js';
-import { createRegistryHandler, isRegistryPath } from '../../registry/index.js';
 import { createMemoryBlobStore } from '../../store/blobs/memory/MemoryBlobStore.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import type { RepositoryRef } from '../../store/meta/records.js';
 import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
-import { IdFactory } from '../ids.js';
 import { createRegistryBackend } from './backend.js';
 import type { EcrDeps } from './deps.js';
 
@@ -36,11 +40,7 @@ const B = '222222222222';
 const REGION = 'us-east-1';
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const arn = (account: string, name: string) => `arn:aws:ecr:${REGION}:${account}:repository/${name}`;
-const allow = (actions: string[], resource: string) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: actions, Resource: resource }],
-  });
+const allow = (actions: string[], resource: string) => allowDoc(actions, resource);
 const PULL = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
 
 /** A gzip'd one-file tar layer (512-byte ustar header, padded data, two zero blocks). */
@@ -134,29 +134,16 @@ describe('skopeo against the registry layer over the ECR backend', { skip }, () 
   const now = Date.parse('2026-11-23T12:00:00Z');
   const store = new MemoryMetadataStore();
   const box = SecretBox.fromKey(Buffer.alloc(32, 7));
-  const cache = new PolicyCache();
-  const clock = { now: () => now };
   const tokenKey = Buffer.alloc(32, 9);
-  const deps: EcrDeps = {
+  const deps: EcrDeps = ecrDeps({
     store,
-    authz: new Authorizer({ store, cache, clock }),
-    clock,
-    ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
+    clock: { now: () => now },
     box,
-    cache,
-    region: REGION,
     blobs: createMemoryBlobStore({ clock: () => now }),
     registryTokenKey: tokenKey,
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  };
-  let server: Server;
+    addressing: { ...PATH_STYLE, authority: '127.0.0.1' },
+  });
+  let served: ServedRegistry | undefined;
   let host = '';
   let work = '';
   const env = { ...process.env };
@@ -180,25 +167,10 @@ describe('skopeo against the registry layer over the ECR backend', { skip }, () 
     policies: string[],
     expiresIn = 3600_000,
   ): Promise<string> {
-    await store.users.create({
-      accountId,
-      name,
-      path: '/',
-      id: `AIDA${name.toUpperCase().padEnd(16, 'Q')}`,
-      createdAt: new Date(now),
-      tags: [],
-    });
-    for (const [i, document] of policies.entries())
-      await store.inlinePolicies.put({ kind: 'user', accountId, name }, { name: `p${i}`, document });
+    const userId = `AIDA${name.toUpperCase().padEnd(16, 'Q')}`;
+    await addUser(store, { accountId, name, id: userId, at: now, policies });
     const id = `AKIA${name.toUpperCase().padEnd(16, 'Z')}`;
-    await store.accessKeys.create({
-      id,
-      accountId,
-      userName: name,
-      status: 'Active',
-      secret: box.seal('s', id),
-      createdAt: new Date(now),
-    });
+    await addAccessKey(store, box, { id, accountId, userName: name, at: now, secret: 's' });
     return issueRegistryToken(tokenKey, {
       accessKeyId: id,
       registryId: accountId,
@@ -213,16 +185,7 @@ describe('skopeo against the registry layer over the ECR backend', { skip }, () 
     env.XDG_RUNTIME_DIR = work;
     env.XDG_CONFIG_HOME = join(work, 'config');
     env.XDG_DATA_HOME = join(work, 'data');
-    for (const id of [A, B]) {
-      await store.accounts.create({
-        id,
-        name: id,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(now),
-      });
-    }
+    await addAccounts(store, [A, B], now);
     for (const r of [app, copy]) {
       await store.repositories.create({
         ...r,
@@ -238,25 +201,12 @@ describe('skopeo against the registry layer over the ECR backend', { skip }, () 
     tokens.pusher = await user(A, 'pusher', [allow(['ecr:*'], `arn:aws:ecr:${REGION}:${A}:repository/*`)]);
     tokens.puller = await user(B, 'puller', [allow(PULL, arn(A, 'team/app'))]);
     tokens.expired = await user(A, 'late', [allow(['ecr:*'], '*')], -1);
-    const handler = createRegistryHandler({
-      backend: createRegistryBackend(deps),
-      defaultRegion: REGION,
-      log: { error() {} },
-    });
-    server = createServer((req, res) => {
-      if (isRegistryPath((req.url ?? '/').split('?')[0]!)) void handler(req, res);
-      else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveRegistry(createRegistryBackend(deps));
+    host = `127.0.0.1:${served.port}`;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await served?.close();
     if (work !== '') await rm(work, { recursive: true, force: true });
   });
 

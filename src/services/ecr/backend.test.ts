@@ -5,18 +5,23 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import {
+  addAccessKey,
+  addAccounts,
+  addUser,
+  ecrDeps,
+  policyDoc,
+  registryBasic,
+} from '../../../test/helpers/world.js';
 import type { EcrDataOps } from '../../api/ecr/data.js';
 import type { RequestInfo } from '../../auth/caller.js';
-import { issueRegistryToken, REGISTRY_TOKEN_TTL_MS } from '../../auth/tokens.js';
-import { PolicyCache } from '../../iam/index.js';
+import { REGISTRY_TOKEN_TTL_MS } from '../../auth/tokens.js';
 import { digestOf } from '../../store/blobs/BlobStore.js';
 import { createMemoryBlobStore } from '../../store/blobs/memory/MemoryBlobStore.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import type { ImageTagMutability, RepositoryRef } from '../../store/meta/records.js';
 import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
 import { AccessDeniedError } from '../errors.js';
-import { IdFactory } from '../ids.js';
 import { createRegistryBackend } from './backend.js';
 import { TOKEN_EXPIRED_MESSAGE, authenticateRegistryToken } from './registryAuth.js';
 import { EcrDataService } from './dataOps.js';
@@ -31,7 +36,7 @@ const REGION = 'us-east-1';
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const REQUEST: RequestInfo = { sourceIp: '127.0.0.1', secure: false, region: REGION };
 
-const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const policy = (statements: object[]) => policyDoc(statements);
 const allow = (actions: string[], resource: string | string[]) =>
   policy([{ Effect: 'Allow', Action: actions, Resource: resource }]);
 const repoArn = (account: string, name: string) => `arn:aws:ecr:${REGION}:${account}:repository/${name}`;
@@ -91,8 +96,6 @@ class World {
   readonly clock = { now: () => this.now };
   readonly store = new MemoryMetadataStore();
   readonly box = SecretBox.fromKey(Buffer.alloc(32, 7));
-  readonly cache = new PolicyCache();
-  readonly authz = new Authorizer({ store: this.store, cache: this.cache, clock: this.clock });
   private uploadCounter = 0;
   readonly blobs = createMemoryBlobStore({
     clock: () => this.now,
@@ -100,41 +103,20 @@ class World {
   });
   readonly tokenKey = Buffer.alloc(32, 9);
   private keyCounter = 0;
-  readonly deps: EcrDeps = {
+  readonly deps: EcrDeps = ecrDeps({
     store: this.store,
-    authz: this.authz,
     clock: this.clock,
-    ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
     box: this.box,
-    cache: this.cache,
-    region: REGION,
     blobs: this.blobs,
     registryTokenKey: this.tokenKey,
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1:5000',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  };
+  });
   readonly backend: RegistryBackend = createRegistryBackend(this.deps);
   /** Typed as the api adapter's contract: tsc proves EcrDataService implements it. */
   readonly data: EcrDataOps = new EcrDataService(this.deps);
 
   static async create(): Promise<World> {
     const w = new World();
-    for (const id of [A, B]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
-    }
+    await addAccounts(w.store, [A, B], T0);
     return w;
   }
 
@@ -164,39 +146,16 @@ class World {
 
   /** An IAM user with inline policies and an access key; returns the key id and a Basic header. */
   async user(accountId: string, name: string, policies: string[]) {
-    await this.store.users.create({
-      accountId,
-      name,
-      path: '/',
-      id: `AIDA${name.toUpperCase().padEnd(16, 'X')}`,
-      createdAt: new Date(this.now),
-      tags: [],
-    });
-    let n = 0;
-    for (const document of policies) {
-      await this.store.inlinePolicies.put({ kind: 'user', accountId, name }, { name: `p${n++}`, document });
-    }
+    const id = `AIDA${name.toUpperCase().padEnd(16, 'X')}`;
+    await addUser(this.store, { accountId, name, id, at: this.now, policies });
     const keyId = `AKIA${String(++this.keyCounter).padStart(16, '0')}`;
-    await this.store.accessKeys.create({
-      id: keyId,
-      accountId,
-      userName: name,
-      status: 'Active',
-      secret: this.box.seal('secret', keyId),
-      createdAt: new Date(this.now),
-    });
+    await addAccessKey(this.store, this.box, { id: keyId, accountId, userName: name, at: this.now });
     return { keyId, authorization: this.basic(keyId, accountId) };
   }
 
   basic(accessKeyId: string, registryId: string, ttl = REGISTRY_TOKEN_TTL_MS): string {
-    const token = issueRegistryToken(this.tokenKey, {
-      accessKeyId,
-      registryId,
-      region: REGION,
-      issuedAt: this.now,
-      expiresAt: this.now + ttl,
-    });
-    return `Basic ${Buffer.from(`AWS:${token}`).toString('base64')}`;
+    const t = { accessKeyId, registryId, region: REGION, issuedAt: this.now, expiresAt: this.now + ttl };
+    return registryBasic(this.tokenKey, t);
   }
 
   async caller(accountId: string, name: string, policies: string[]) {

@@ -3,16 +3,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
-import { principalOf, type Caller } from '../../auth/caller.js';
+import { addAccounts, callerOf, ecrDeps } from '../../../test/helpers/world.js';
+import type { Caller } from '../../auth/caller.js';
 import { PolicyCache } from '../../iam/index.js';
 import { digestOf, type Digest } from '../../store/blobs/BlobStore.js';
-import { createMemoryBlobStore } from '../../store/blobs/index.js';
 import type { MetadataStore } from '../../store/meta/MetadataStore.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import { openSqliteMetadataStore } from '../../store/meta/sqlite/SqliteMetadataStore.js';
 import type { RepositoryRef } from '../../store/meta/records.js';
-import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
 import { IdFactory } from '../ids.js';
 import type { EcrDeps } from './deps.js';
 import { BlobCollector, holdBlob } from './gc.js';
@@ -46,49 +44,24 @@ class World {
     this.gc = new BlobCollector(this.deps, { graceMs: GRACE });
   }
 
-  private depsOf = (store: MetadataStore): EcrDeps => ({
-    store,
-    authz: new Authorizer({ store, cache: this.cache, clock: this.clock }),
-    clock: this.clock,
-    ids: new IdFactory({
-      bytes: (n) => Buffer.alloc(n, 1),
-      uuid: () => `00000000-0000-4000-a000-${String(++this.seq).padStart(12, '0')}`,
-    }),
-    box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-    cache: this.cache,
-    region: REGION,
-    blobs: createMemoryBlobStore(),
-    registryTokenKey: Buffer.alloc(32, 7),
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1:5000',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  });
+  private depsOf = (store: MetadataStore): EcrDeps =>
+    ecrDeps({
+      store,
+      clock: this.clock,
+      cache: this.cache,
+      ids: new IdFactory({
+        bytes: (n) => Buffer.alloc(n, 1),
+        uuid: () => `00000000-0000-4000-a000-${String(++this.seq).padStart(12, '0')}`,
+      }),
+    });
   readonly app: RepositoryRef = { accountId: A, region: REGION, name: 'app' };
   readonly other: RepositoryRef = { accountId: A, region: REGION, name: 'other' };
   root!: Caller;
 
   static async create(open: () => Promise<MetadataStore> = DRIVERS[0]!.open): Promise<World> {
     const w = new World(await open());
-    const account = await w.store.accounts.create({
-      id: A,
-      name: 'a',
-      email: 'a@example.com',
-      status: 'ACTIVE',
-      joinedMethod: 'CREATED',
-      joinedAt: new Date(T0),
-    });
-    w.root = {
-      principal: principalOf(account, { kind: 'root' }),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity: { kind: 'root' },
-      request: { sourceIp: '127.0.0.1', secure: false, region: REGION },
-    };
+    const [account] = await addAccounts(w.store, [A], T0);
+    w.root = callerOf(account!, { kind: 'root' });
     const ecr = new EcrService(w.deps);
     await ecr.createRepository(w.root, { repositoryName: 'app' });
     await ecr.createRepository(w.root, { repositoryName: 'other' });

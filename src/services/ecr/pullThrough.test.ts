@@ -4,14 +4,11 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { principalOf, type Caller } from '../../auth/caller.js';
-import { PolicyCache } from '../../iam/index.js';
-import { createMemoryBlobStore } from '../../store/blobs/index.js';
+import { addAccounts, callerIn, ecrDeps, policyDoc as doc } from '../../../test/helpers/world.js';
+import type { Caller } from '../../auth/caller.js';
 import { parseDigest } from '../../store/blobs/BlobStore.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import type { PullThroughCacheRule } from '../../store/meta/records.js';
-import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
 import { AccessDeniedError, type ServiceError } from '../errors.js';
 import { IamService } from '../iam/index.js';
 import { IdFactory } from '../ids.js';
@@ -104,7 +101,6 @@ const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
 const ROLE = 'ptc-reader';
 const roleArnOf = (account = B, name = ROLE) => `arn:aws:iam::${account}:role/${name}`;
-const doc = (statement: object | object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
 const allow = (actions: string[]) => doc([{ Effect: 'Allow', Action: actions, Resource: '*' }]);
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -151,7 +147,6 @@ class EcrWorld {
   now = T0_MS;
   readonly clock = { now: () => this.now };
   readonly store = new MemoryMetadataStore();
-  readonly cache = new PolicyCache();
   readonly deps: EcrDeps;
   readonly ecr: EcrService;
   readonly iam: IamService;
@@ -160,26 +155,12 @@ class EcrWorld {
   private n = 0;
 
   constructor() {
-    const authz = new Authorizer({ store: this.store, cache: this.cache, clock: this.clock });
-    this.deps = {
+    this.deps = ecrDeps({
       store: this.store,
-      authz,
       clock: this.clock,
       ids: new IdFactory({ bytes: (k) => Buffer.alloc(k, ++this.n % 256) }),
-      box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-      cache: this.cache,
       region: EAST,
-      blobs: createMemoryBlobStore(),
-      registryTokenKey: Buffer.alloc(32, 7),
-      addressing: {
-        style: 'path',
-        scheme: 'http',
-        authority: '127.0.0.1:5000',
-        domain: 'localhost',
-        port: '',
-        defaultRegion: EAST,
-      },
-    };
+    });
     this.ecr = new EcrService(this.deps);
     this.iam = new IamService(this.deps);
     this.images = new ImageService(this.deps);
@@ -191,16 +172,7 @@ class EcrWorld {
     opts: { trust?: string; rolePolicy?: string; upstreamPolicy?: string | null } = {},
   ): Promise<EcrWorld> {
     const w = new EcrWorld();
-    for (const id of [A, B]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0_MS),
-      });
-    }
+    await addAccounts(w.store, [A, B], T0_MS);
     await w.iam.createRole(await w.root(B), {
       RoleName: ROLE,
       AssumeRolePolicyDocument: opts.trust ?? TRUST_PTC,
@@ -215,15 +187,8 @@ class EcrWorld {
     return w;
   }
 
-  async root(accountId: string, region = EAST): Promise<Caller> {
-    const account = (await this.store.accounts.get(accountId))!;
-    return {
-      principal: principalOf(account, { kind: 'root' }),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity: { kind: 'root' },
-      request: { sourceIp: '127.0.0.1', secure: false, region },
-    };
+  root(accountId: string, region = EAST): Promise<Caller> {
+    return callerIn(this.store, accountId, { kind: 'root' }, { region });
   }
 
   async user(name: string, policy: string, accountId = B, region = EAST): Promise<Caller> {
@@ -234,15 +199,7 @@ class EcrWorld {
       PolicyDocument: policy,
     });
     const user = (await this.store.users.get(accountId, name))!;
-    const account = (await this.store.accounts.get(accountId))!;
-    const identity = { kind: 'user' as const, user };
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region },
-    };
+    return callerIn(this.store, accountId, { kind: 'user', user }, { region });
   }
 
   /** Pushes an image of one stored layer to `name:tag` in A's registry of `region`; its digest. */

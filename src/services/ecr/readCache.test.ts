@@ -8,7 +8,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import type { RequestInfo } from '../../auth/caller.js';
-import { issueRegistryToken, REGISTRY_TOKEN_TTL_MS } from '../../auth/tokens.js';
+import {
+  addAccessKey,
+  addAccounts,
+  addUser,
+  ecrDeps,
+  policyDoc,
+  registryBasic,
+} from '../../../test/helpers/world.js';
+import { REGISTRY_TOKEN_TTL_MS } from '../../auth/tokens.js';
 import { PolicyCache } from '../../iam/index.js';
 import { digestOf } from '../../store/blobs/BlobStore.js';
 import { createMemoryBlobStore } from '../../store/blobs/memory/MemoryBlobStore.js';
@@ -17,8 +25,6 @@ import type { MetadataStore } from '../../store/meta/MetadataStore.js';
 import type { RepositoryRef } from '../../store/meta/records.js';
 import { SecretBox } from '../../store/meta/secrets.js';
 import { openSqliteMetadataStore } from '../../store/meta/sqlite/SqliteMetadataStore.js';
-import { Authorizer } from '../authz.js';
-import { IdFactory } from '../ids.js';
 import { createRegistryBackend } from './backend.js';
 import { TOKEN_EXPIRED_MESSAGE } from './registryAuth.js';
 import type { EcrDeps } from './deps.js';
@@ -33,12 +39,9 @@ const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const REQUEST: RequestInfo = { sourceIp: '127.0.0.1', secure: false, region: REGION };
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const allow = (actions: string[], resource: string, principal?: object) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: actions, Resource: resource, ...(principal && { Principal: principal }) },
-    ],
-  });
+  policyDoc([
+    { Effect: 'Allow', Action: actions, Resource: resource, ...(principal && { Principal: principal }) },
+  ]);
 const EVERYTHING = allow(['ecr:*'], '*');
 
 async function rejects(p: Promise<unknown>, code: string, message?: string): Promise<Error> {
@@ -113,14 +116,7 @@ async function sqliteStore(): Promise<MetadataStore> {
 }
 
 async function account(store: MetadataStore, id: string): Promise<void> {
-  await store.accounts.create({
-    id,
-    name: `acct-${id}`,
-    email: `${id}@example.com`,
-    status: 'ACTIVE',
-    joinedMethod: 'CREATED',
-    joinedAt: new Date(T0),
-  });
+  await addAccounts(store, [id], T0);
 }
 
 describe('withReadCache over a metadata store', () => {
@@ -192,25 +188,14 @@ class World {
   private keys = 0;
 
   private constructor(readonly store: MetadataStore) {
-    const deps: EcrDeps = {
+    const deps: EcrDeps = ecrDeps({
       store,
-      authz: new Authorizer({ store, cache: this.cache, clock: this.clock }),
       clock: this.clock,
-      ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
-      box: this.box,
       cache: this.cache,
-      region: REGION,
+      box: this.box,
       blobs: createMemoryBlobStore({ clock: () => this.now }),
       registryTokenKey: this.tokenKey,
-      addressing: {
-        style: 'path',
-        scheme: 'http',
-        authority: '127.0.0.1:5000',
-        domain: 'localhost',
-        port: '',
-        defaultRegion: REGION,
-      },
-    };
+    });
     this.backend = createRegistryBackend(deps);
   }
 
@@ -231,37 +216,16 @@ class World {
   }
 
   basic(accessKeyId: string, registryId: string): string {
-    const token = issueRegistryToken(this.tokenKey, {
-      accessKeyId,
-      registryId,
-      issuedAt: this.now,
-      expiresAt: this.now + REGISTRY_TOKEN_TTL_MS,
-    });
-    return `Basic ${Buffer.from(`AWS:${token}`).toString('base64')}`;
+    const t = { accessKeyId, registryId, issuedAt: this.now, expiresAt: this.now + REGISTRY_TOKEN_TTL_MS };
+    return registryBasic(this.tokenKey, t);
   }
 
   /** An IAM user with inline policies `p0`, `p1`... and an access key. */
   async user(accountId: string, name: string, policies: string[]) {
-    await this.store.users.create({
-      accountId,
-      name,
-      path: '/',
-      id: `AIDA${name.toUpperCase().padEnd(16, 'X')}`,
-      createdAt: new Date(this.now),
-      tags: [],
-    });
-    for (const [i, document] of policies.entries()) {
-      await this.store.inlinePolicies.put({ kind: 'user', accountId, name }, { name: `p${i}`, document });
-    }
+    const id = `AIDA${name.toUpperCase().padEnd(16, 'X')}`;
+    await addUser(this.store, { accountId, name, id, at: this.now, policies });
     const keyId = `AKIA${String(++this.keys).padStart(16, '0')}`;
-    await this.store.accessKeys.create({
-      id: keyId,
-      accountId,
-      userName: name,
-      status: 'Active',
-      secret: this.box.seal('secret', keyId),
-      createdAt: new Date(this.now),
-    });
+    await addAccessKey(this.store, this.box, { id: keyId, accountId, userName: name, at: this.now });
     return { keyId, authorization: this.basic(keyId, accountId) };
   }
 

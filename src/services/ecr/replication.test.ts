@@ -6,15 +6,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { principalOf, type Caller } from '../../auth/caller.js';
-import { PolicyCache } from '../../iam/index.js';
-import { createMemoryBlobStore } from '../../store/blobs/index.js';
+import { addAccounts, addUser, callerIn, ecrDeps, policyDoc as doc } from '../../../test/helpers/world.js';
+import type { Caller } from '../../auth/caller.js';
 import type { MetadataStore } from '../../store/meta/MetadataStore.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import { openSqliteMetadataStore } from '../../store/meta/sqlite/SqliteMetadataStore.js';
-import type { ReplicationJob, RepositoryRef, User } from '../../store/meta/records.js';
-import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer, listAll } from '../authz.js';
+import type { ReplicationJob, RepositoryRef } from '../../store/meta/records.js';
+import { listAll } from '../authz.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
 import { IdFactory } from '../ids.js';
 import type { EcrDeps } from './deps.js';
@@ -33,7 +31,6 @@ const CONFIG = 'application/vnd.docker.container.image.v1+json';
 const LEASE = 60_000;
 
 const sha = (s: string | Buffer) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
-const doc = (statement: object | object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
 /** The destination registry policy of AWS's documentation, for source account `src`. */
 const replicationPolicy = (src: string, actions = ['ecr:CreateRepository', 'ecr:ReplicateImage'], dest = B) =>
   doc([
@@ -55,50 +52,25 @@ const DRIVERS: { name: string; open: () => Promise<MetadataStore> }[] = [
 class WorldOf {
   now = T0;
   readonly clock = { now: () => this.now };
-  readonly cache = new PolicyCache();
-  readonly authz: Authorizer;
   readonly deps: EcrDeps;
   readonly ecr: EcrService;
   readonly images: ImageService;
   private n = 0;
 
   private constructor(readonly store: MetadataStore) {
-    this.authz = new Authorizer({ store, cache: this.cache, clock: this.clock });
-    this.deps = {
+    this.deps = ecrDeps({
       store,
-      authz: this.authz,
       clock: this.clock,
       ids: new IdFactory({ bytes: (k) => Buffer.alloc(k, ++this.n % 256) }),
-      box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-      cache: this.cache,
       region: EAST,
-      blobs: createMemoryBlobStore(),
-      registryTokenKey: Buffer.alloc(32, 7),
-      addressing: {
-        style: 'path',
-        scheme: 'http',
-        authority: '127.0.0.1:5000',
-        domain: 'localhost',
-        port: '',
-        defaultRegion: EAST,
-      },
-    };
+    });
     this.ecr = new EcrService(this.deps);
     this.images = new ImageService(this.deps);
   }
 
   static async create(open: () => Promise<MetadataStore> = DRIVERS[0]!.open): Promise<WorldOf> {
     const w = new WorldOf(await open());
-    for (const id of [A, B]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
-    }
+    await addAccounts(w.store, [A, B], T0);
     return w;
   }
 
@@ -113,37 +85,20 @@ class WorldOf {
     );
   }
 
-  async root(accountId = A, region = EAST): Promise<Caller> {
-    const account = (await this.store.accounts.get(accountId))!;
-    return {
-      principal: principalOf(account, { kind: 'root' }),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity: { kind: 'root' },
-      request: { sourceIp: '127.0.0.1', secure: false, region },
-    };
+  root(accountId = A, region = EAST): Promise<Caller> {
+    return callerIn(this.store, accountId, { kind: 'root' }, { region });
   }
 
   async user(name: string, policy: string, accountId = A): Promise<Caller> {
-    const user: User = {
+    const id = `AIDA${name.toUpperCase().padEnd(16, 'X')}`;
+    const user = await addUser(this.store, {
       accountId,
       name,
-      path: '/',
-      id: `AIDA${name.toUpperCase().padEnd(16, 'X')}`,
-      createdAt: new Date(T0),
-      tags: [],
-    };
-    await this.store.users.create(user);
-    await this.store.inlinePolicies.put({ kind: 'user', accountId, name }, { name: 'p', document: policy });
-    const account = (await this.store.accounts.get(accountId))!;
-    const identity = { kind: 'user' as const, user };
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region: EAST },
-    };
+      id,
+      at: T0,
+      policies: [{ name: 'p', document: policy }],
+    });
+    return callerIn(this.store, accountId, { kind: 'user', user }, { region: EAST });
   }
 
   async repo(name: string, accountId = A, region = EAST, mutability?: string): Promise<RepositoryRef> {

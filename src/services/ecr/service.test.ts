@@ -6,17 +6,23 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { principalOf, type Caller, type CallerIdentity } from '../../auth/caller.js';
+import {
+  addAccounts,
+  addRole,
+  addUser,
+  allowDoc as allow,
+  callerIn,
+  ecrDeps,
+  policyDoc as doc,
+  putInlinePolicies,
+  roleSessionRecord,
+} from '../../../test/helpers/world.js';
+import type { Caller, CallerIdentity } from '../../auth/caller.js';
 import { verifyRegistryToken } from '../../auth/tokens.js';
-import { PolicyCache } from '../../iam/index.js';
 import type { UploadId } from '../../store/blobs/BlobStore.js';
-import { createMemoryBlobStore } from '../../store/blobs/index.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
-import type { RepositoryRef, Role, StsSession, User } from '../../store/meta/records.js';
-import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
+import type { RepositoryRef, Role } from '../../store/meta/records.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
-import { IdFactory } from '../ids.js';
 import type { EcrDeps } from './deps.js';
 import { EcrService } from './service.js';
 import { UploadService } from './uploads.js';
@@ -30,10 +36,6 @@ const SCHEMA2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 const CONFIG = 'application/vnd.docker.container.image.v1+json';
 
-const doc = (statement: object | object[], version = '2012-10-17') =>
-  JSON.stringify({ Version: version, Statement: statement });
-const allow = (action: string | string[], resource: string | string[] = '*', condition?: object) =>
-  doc([{ Effect: 'Allow', Action: action, Resource: resource, ...(condition && { Condition: condition }) }]);
 const arnOf = (account: string, name: string, region = REGION) =>
   `arn:aws:ecr:${region}:${account}:repository/${name}`;
 
@@ -115,54 +117,19 @@ const digestOf = (bytes: string) => `sha256:${createHash('sha256').update(bytes)
 class World {
   readonly store = new MemoryMetadataStore();
   readonly clock = { now: () => T0 };
-  readonly cache = new PolicyCache();
-  readonly authz = new Authorizer({ store: this.store, cache: this.cache, clock: this.clock });
-  readonly deps: EcrDeps = {
-    store: this.store,
-    authz: this.authz,
-    clock: this.clock,
-    ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
-    box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-    cache: this.cache,
-    region: REGION,
-    blobs: createMemoryBlobStore(),
-    registryTokenKey: KEY,
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1:5000',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  };
+  readonly deps: EcrDeps = ecrDeps({ store: this.store, clock: this.clock, registryTokenKey: KEY });
   readonly ecr = new EcrService(this.deps);
   private seq = 0;
 
   static async create(): Promise<World> {
     const w = new World();
-    for (const id of [A, B]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
-    }
+    await addAccounts(w.store, [A, B], T0);
     return w;
   }
 
-  async caller(accountId: string, identity: CallerIdentity, region = REGION): Promise<Caller> {
-    const account = (await this.store.accounts.get(accountId))!;
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: identity.kind === 'role-session' ? 'ASIATESTTESTTESTTEST' : 'AKIATESTTESTTESTTEST',
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region },
-    };
+  caller(accountId: string, identity: CallerIdentity, region = REGION): Promise<Caller> {
+    const accessKeyId = identity.kind === 'role-session' ? 'ASIATESTTESTTESTTEST' : 'AKIATESTTESTTESTTEST';
+    return callerIn(this.store, accountId, identity, { accessKeyId, region });
   }
 
   root(accountId = A, region = REGION): Promise<Caller> {
@@ -171,56 +138,30 @@ class World {
 
   /** An IAM user with inline policies, as a caller. */
   async user(name: string, policies: string[] = [], accountId = A): Promise<Caller> {
-    const user: User = {
-      accountId,
-      name,
-      path: '/',
-      id: `AIDA${String(++this.seq).padStart(16, 'X')}`,
-      createdAt: new Date(T0),
-      tags: [],
-    };
-    await this.store.users.create(user);
-    for (const [i, p] of policies.entries()) {
-      await this.store.inlinePolicies.put({ kind: 'user', accountId, name }, { name: `p${i}`, document: p });
-    }
+    const id = `AIDA${String(++this.seq).padStart(16, 'X')}`;
+    const user = await addUser(this.store, { accountId, name, id, at: T0, policies });
     return this.caller(accountId, { kind: 'user', user });
   }
 
   async role(name: string, accountId = A): Promise<Role> {
-    return this.store.roles.create({
+    return addRole(this.store, {
       accountId,
       name,
-      path: '/',
       id: `AROA${String(++this.seq).padStart(16, 'X')}`,
-      createdAt: new Date(T0),
-      assumeRolePolicyDocument: doc([
+      at: T0,
+      trust: doc([
         { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ]),
-      maxSessionDuration: 3600,
-      tags: [],
     });
   }
 
   async roleSession(role: Role, expiresAt: number, policies: string[] = []): Promise<Caller> {
-    for (const [i, p] of policies.entries()) {
-      await this.store.inlinePolicies.put(
-        { kind: 'role', accountId: role.accountId, name: role.name },
-        { name: `p${i}`, document: p },
-      );
-    }
-    const session: StsSession = {
-      accessKeyId: 'ASIATESTTESTTESTTEST',
-      secret: this.deps.box.seal('x', 'ASIATESTTESTTESTTEST'),
-      sessionTokenHash: '00',
-      accountId: role.accountId,
-      principal: { type: 'AssumedRole', roleId: role.id, roleName: role.name, sessionName: 's' },
-      issuedAt: new Date(T0),
-      expiresAt: new Date(expiresAt),
-      sessionPolicyArns: [],
-      tags: [],
-      transitiveTagKeys: [],
-      chained: false,
-    };
+    await putInlinePolicies(
+      this.store,
+      { kind: 'role', accountId: role.accountId, name: role.name },
+      policies,
+    );
+    const session = roleSessionRecord(role, { box: this.deps.box, issuedAt: T0, expiresAt });
     return this.caller(role.accountId, { kind: 'role-session', role, session });
   }
 

@@ -2,17 +2,21 @@
 // fixed clock and deterministic ids: one case per behaviour and per error code.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { principalOf, type Caller, type CallerIdentity } from '../../auth/caller.js';
-import { PolicyCache } from '../../iam/index.js';
+import {
+  addAccounts,
+  allowDoc as allow,
+  callerIn,
+  policyDoc as doc,
+  roleSessionRecord,
+  seededRandom,
+  serviceDeps,
+} from '../../../test/helpers/world.js';
+import type { Caller, CallerIdentity } from '../../auth/caller.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
-import type { StsSession } from '../../store/meta/records.js';
 import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
 import type { ServiceDeps } from '../context.js';
 import { ServiceError } from '../errors.js';
 import { IdFactory } from '../ids.js';
-import type { Random } from '../runtime.js';
 import { IamService } from './index.js';
 
 const A = '111111111111';
@@ -21,25 +25,6 @@ const T0 = Date.parse('2026-11-23T12:00:00.250Z');
 const POWER_USER = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser';
 const READ_ONLY = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly';
 
-function seededRandom(seed: string): Random {
-  let counter = 0;
-  return {
-    bytes(n: number): Buffer {
-      const out: Buffer[] = [];
-      let have = 0;
-      while (have < n) {
-        const block = createHash('sha256').update(`${seed}:${counter++}`).digest();
-        out.push(block);
-        have += block.length;
-      }
-      return Buffer.concat(out).subarray(0, n);
-    },
-  };
-}
-
-const doc = (statement: object | object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
-const allow = (action: string | string[], resource: string | string[] = '*') =>
-  doc([{ Effect: 'Allow', Action: action, Resource: resource }]);
 /** Seed 002's trust policy: account B may assume the role. */
 const TRUST_B = JSON.stringify(
   {
@@ -67,44 +52,22 @@ class World {
   readonly store = new MemoryMetadataStore();
   readonly clock = { now: () => T0 };
   readonly box = SecretBox.fromKey(Buffer.alloc(32, 3));
-  readonly cache = new PolicyCache();
-  readonly authz = new Authorizer({ store: this.store, cache: this.cache, clock: this.clock });
-  readonly ids = new IdFactory(seededRandom('iam-test'));
-  readonly deps: ServiceDeps = {
+  readonly deps: ServiceDeps = serviceDeps({
     store: this.store,
-    authz: this.authz,
     clock: this.clock,
-    ids: this.ids,
+    ids: new IdFactory(seededRandom('iam-test')),
     box: this.box,
-    cache: this.cache,
-    region: 'us-east-1',
-  };
+  });
   readonly iam = new IamService(this.deps);
 
   static async create(): Promise<World> {
     const w = new World();
-    for (const id of [A, B]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
-    }
+    await addAccounts(w.store, [A, B], T0);
     return w;
   }
 
-  async caller(accountId: string, identity: CallerIdentity): Promise<Caller> {
-    const account = (await this.store.accounts.get(accountId))!;
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region: 'us-east-1' },
-    };
+  caller(accountId: string, identity: CallerIdentity): Promise<Caller> {
+    return callerIn(this.store, accountId, identity);
   }
 
   root(accountId = A): Promise<Caller> {
@@ -124,19 +87,7 @@ class World {
 
   async roleSession(roleName: string, accountId = A): Promise<Caller> {
     const role = (await this.store.roles.get(accountId, roleName))!;
-    const session: StsSession = {
-      accessKeyId: 'ASIATESTTESTTESTTEST',
-      secret: this.box.seal('x', 'ASIATESTTESTTESTTEST'),
-      sessionTokenHash: '00',
-      accountId,
-      principal: { type: 'AssumedRole', roleId: role.id, roleName: role.name, sessionName: 's' },
-      issuedAt: new Date(T0),
-      expiresAt: new Date(T0 + 3600_000),
-      sessionPolicyArns: [],
-      tags: [],
-      transitiveTagKeys: [],
-      chained: false,
-    };
+    const session = roleSessionRecord(role, { box: this.box, issuedAt: T0, expiresAt: T0 + 3600_000 });
     return this.caller(accountId, { kind: 'role-session', role, session });
   }
 }

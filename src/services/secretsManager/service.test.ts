@@ -4,11 +4,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { principalOf, type Caller } from '../../auth/caller.js';
-import { PolicyCache } from '../../iam/index.js';
+import { addAccounts, callerIn, policyDoc as doc, serviceDeps } from '../../../test/helpers/world.js';
+import type { Caller } from '../../auth/caller.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
 import type { ServiceDeps } from '../context.js';
 import { AccessDeniedError, type ServiceError } from '../errors.js';
 import { IamService } from '../iam/index.js';
@@ -21,7 +20,6 @@ const REGION = 'us-east-1';
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const VALUE = '{"username":"AWS","accessToken":"s3cr3t-token-value"}';
-const doc = (statement: object | object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
 
 class World {
   now = T0;
@@ -32,12 +30,9 @@ class World {
   private n = 0;
 
   constructor() {
-    const clock = { now: () => this.now };
-    const cache = new PolicyCache();
-    this.deps = {
+    this.deps = serviceDeps({
       store: this.store,
-      authz: new Authorizer({ store: this.store, cache, clock }),
-      clock,
+      clock: { now: () => this.now },
       ids: new IdFactory({
         // Deterministic random bytes: a hash chain.
         bytes: (k) => {
@@ -48,36 +43,19 @@ class World {
         },
       }),
       box: SecretBox.fromKey(Buffer.alloc(32, 5)),
-      cache,
-      region: REGION,
-    };
+    });
     this.sm = new SecretsManagerService(this.deps);
     this.iam = new IamService(this.deps);
   }
 
   static async create(): Promise<World> {
     const w = new World();
-    for (const id of [A, B])
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
+    await addAccounts(w.store, [A, B], T0);
     return w;
   }
 
-  async root(accountId = A): Promise<Caller> {
-    const account = (await this.store.accounts.get(accountId))!;
-    return {
-      principal: principalOf(account, { kind: 'root' }),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity: { kind: 'root' },
-      request: { sourceIp: '127.0.0.1', secure: true, region: REGION },
-    };
+  root(accountId = A): Promise<Caller> {
+    return callerIn(this.store, accountId, { kind: 'root' }, { secure: true });
   }
 
   async user(name: string, policy?: string, accountId = A): Promise<Caller> {
@@ -88,16 +66,7 @@ class World {
         PolicyName: 'p',
         PolicyDocument: policy,
       });
-    const user = (await this.store.users.get(accountId, name))!;
-    const account = (await this.store.accounts.get(accountId))!;
-    const identity = { kind: 'user' as const, user };
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: true, region: REGION },
-    };
+    return callerFor(this, name, accountId);
   }
 }
 
@@ -393,15 +362,7 @@ describe('Secrets Manager', () => {
 });
 
 /** The caller of an existing user (its policies are read at each decision). */
-async function callerFor(w: World, name: string): Promise<Caller> {
-  const user = (await w.store.users.get(A, name))!;
-  const account = (await w.store.accounts.get(A))!;
-  const identity = { kind: 'user' as const, user };
-  return {
-    principal: principalOf(account, identity),
-    account,
-    accessKeyId: 'AKIATESTTESTTESTTEST',
-    identity,
-    request: { sourceIp: '127.0.0.1', secure: true, region: REGION },
-  };
+async function callerFor(w: World, name: string, accountId = A): Promise<Caller> {
+  const user = (await w.store.users.get(accountId, name))!;
+  return callerIn(w.store, accountId, { kind: 'user', user }, { secure: true });
 }

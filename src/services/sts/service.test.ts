@@ -3,17 +3,24 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { principalOf, roleArn, userArn, type Caller, type CallerIdentity } from '../../auth/caller.js';
+import {
+  addAccounts,
+  addRole,
+  addUser,
+  allowDoc as allow,
+  callerIn,
+  policyDoc,
+  seededRandom,
+  serviceDeps,
+} from '../../../test/helpers/world.js';
+import { roleArn, userArn, type Caller, type CallerIdentity } from '../../auth/caller.js';
 import { hashSessionToken, resolveCredential, type ResolvedCredential } from '../../auth/credentials.js';
-import { PolicyCache } from '../../iam/index.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import type { Account, Role, Tag, User } from '../../store/meta/records.js';
 import { SecretBox } from '../../store/meta/secrets.js';
-import { Authorizer } from '../authz.js';
 import type { ServiceDeps } from '../context.js';
 import { AccessDeniedError, ServiceError } from '../errors.js';
 import { IdFactory } from '../ids.js';
-import type { Random } from '../runtime.js';
 import { StsService, type AssumeRoleInput } from './index.js';
 
 const A = '111111111111';
@@ -22,37 +29,10 @@ const C = '333333333333';
 const T0 = Date.parse('2026-11-23T12:00:00.250Z');
 const T0_SECONDS = Date.parse('2026-11-23T12:00:00Z');
 
-function seededRandom(seed: string): Random {
-  let counter = 0;
-  return {
-    bytes(n: number): Buffer {
-      const out: Buffer[] = [];
-      let have = 0;
-      while (have < n) {
-        const block = createHash('sha256').update(`${seed}:${counter++}`).digest();
-        out.push(block);
-        have += block.length;
-      }
-      return Buffer.concat(out).subarray(0, n);
-    },
-  };
-}
-
-const allow = (action: string | string[], resource: string | string[] = '*', condition?: object) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: action, Resource: resource, ...(condition && { Condition: condition }) },
-    ],
-  });
-
 const trust = (principal: object, action: string | string[] = 'sts:AssumeRole', condition?: object) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Principal: principal, Action: action, ...(condition && { Condition: condition }) },
-    ],
-  });
+  policyDoc([
+    { Effect: 'Allow', Principal: principal, Action: action, ...(condition && { Condition: condition }) },
+  ]);
 
 /** A small world: accounts A, B, C; users, roles and policies written straight to the store. */
 class World {
@@ -60,33 +40,20 @@ class World {
   now = T0;
   readonly clock = { now: () => this.now };
   readonly box = SecretBox.fromKey(Buffer.alloc(32, 7));
-  readonly cache = new PolicyCache();
-  readonly authz = new Authorizer({ store: this.store, cache: this.cache, clock: this.clock });
   readonly ids = new IdFactory(seededRandom('sts-test'));
-  readonly deps: ServiceDeps = {
+  readonly deps: ServiceDeps = serviceDeps({
     store: this.store,
-    authz: this.authz,
     clock: this.clock,
     ids: this.ids,
     box: this.box,
-    cache: this.cache,
-    region: 'us-east-1',
-  };
+  });
+  readonly authz = this.deps.authz;
   readonly sts = new StsService(this.deps);
   private n = 0;
 
   static async create(): Promise<World> {
     const w = new World();
-    for (const id of [A, B, C]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
-    }
+    await addAccounts(w.store, [A, B, C], T0);
     return w;
   }
 
@@ -94,22 +61,14 @@ class World {
     return (await this.store.accounts.get(id))!;
   }
 
+  /** Inline policies named `p<n>` by one counter over the whole world. */
+  private named(policies: string[]) {
+    return policies.map((document) => ({ name: `p${this.n++}`, document }));
+  }
+
   async user(accountId: string, name: string, policies: string[] = [], tags: Tag[] = []): Promise<User> {
-    const user = await this.store.users.create({
-      accountId,
-      name,
-      path: '/',
-      id: this.ids.iam('AIDA'),
-      createdAt: new Date(T0),
-      tags,
-    });
-    for (const doc of policies) {
-      await this.store.inlinePolicies.put(
-        { kind: 'user', accountId, name },
-        { name: `p${this.n++}`, document: doc },
-      );
-    }
-    return user;
+    const id = this.ids.iam('AIDA');
+    return addUser(this.store, { accountId, name, id, at: T0, tags, policies: this.named(policies) });
   }
 
   async role(
@@ -118,38 +77,21 @@ class World {
     trustPolicy: string,
     opts: { policies?: string[]; maxSessionDuration?: number; tags?: Tag[]; path?: string } = {},
   ): Promise<Role> {
-    const role = await this.store.roles.create({
+    const { policies = [], ...rest } = opts;
+    const id = this.ids.iam('AROA');
+    return addRole(this.store, {
       accountId,
       name,
-      path: opts.path ?? '/',
-      id: this.ids.iam('AROA'),
-      createdAt: new Date(T0),
-      assumeRolePolicyDocument: trustPolicy,
-      maxSessionDuration: opts.maxSessionDuration ?? 3600,
-      tags: opts.tags ?? [],
+      id,
+      at: T0,
+      trust: trustPolicy,
+      ...rest,
+      policies: this.named(policies),
     });
-    for (const doc of opts.policies ?? []) {
-      await this.store.inlinePolicies.put(
-        { kind: 'role', accountId, name },
-        { name: `p${this.n++}`, document: doc },
-      );
-    }
-    return role;
   }
 
-  async caller(
-    accountId: string,
-    identity: CallerIdentity,
-    accessKeyId = 'AKIAEXAMPLE000000000',
-  ): Promise<Caller> {
-    const account = await this.account(accountId);
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId,
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region: 'us-east-1' },
-    };
+  caller(accountId: string, identity: CallerIdentity, accessKeyId = 'AKIAEXAMPLE000000000'): Promise<Caller> {
+    return callerIn(this.store, accountId, identity, { accessKeyId });
   }
 
   async userCaller(user: User): Promise<Caller> {

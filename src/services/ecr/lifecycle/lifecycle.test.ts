@@ -3,15 +3,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { principalOf, type Caller } from '../../../auth/caller.js';
-import { PolicyCache } from '../../../iam/index.js';
-import { createMemoryBlobStore } from '../../../store/blobs/index.js';
+import { addAccounts, addUser, allowDoc, callerIn, ecrDeps } from '../../../../test/helpers/world.js';
+import type { Caller } from '../../../auth/caller.js';
 import { MemoryMetadataStore } from '../../../store/meta/memory/MemoryMetadataStore.js';
-import type { RepositoryRef, User } from '../../../store/meta/records.js';
-import { SecretBox } from '../../../store/meta/secrets.js';
-import { Authorizer } from '../../authz.js';
+import type { RepositoryRef } from '../../../store/meta/records.js';
 import { ServiceError } from '../../errors.js';
-import { IdFactory } from '../../ids.js';
 import type { EcrDeps } from '../deps.js';
 import { EcrService } from '../service.js';
 import { EcrMaintenance } from '../maintenance.js';
@@ -42,26 +38,7 @@ class World {
   readonly store = new MemoryMetadataStore();
   now = T0;
   readonly clock = { now: () => this.now };
-  readonly cache = new PolicyCache();
-  readonly deps: EcrDeps = {
-    store: this.store,
-    authz: new Authorizer({ store: this.store, cache: this.cache, clock: this.clock }),
-    clock: this.clock,
-    ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
-    box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-    cache: this.cache,
-    region: REGION,
-    blobs: createMemoryBlobStore(),
-    registryTokenKey: Buffer.alloc(32, 7),
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1:5000',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  };
+  readonly deps: EcrDeps = ecrDeps({ store: this.store, clock: this.clock });
   readonly ecr = new EcrService(this.deps);
   readonly runner = new LifecycleRunner(this.deps);
   readonly ref: RepositoryRef = { accountId: A, region: REGION, name: 'app' };
@@ -69,50 +46,20 @@ class World {
 
   static async create(): Promise<World> {
     const w = new World();
-    await w.store.accounts.create({
-      id: A,
-      name: 'a',
-      email: 'a@example.com',
-      status: 'ACTIVE',
-      joinedMethod: 'CREATED',
-      joinedAt: new Date(T0),
-    });
+    await addAccounts(w.store, [A], T0);
     w.root = await w.caller({ kind: 'root' });
     await w.ecr.createRepository(w.root, { repositoryName: 'app' });
     return w;
   }
 
-  async caller(identity: Caller['identity']): Promise<Caller> {
-    const account = (await this.store.accounts.get(A))!;
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: 'AKIATESTTESTTESTTEST',
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region: REGION },
-    };
+  caller(identity: Caller['identity']): Promise<Caller> {
+    return callerIn(this.store, A, identity);
   }
 
   async user(name: string, actions: string[]): Promise<Caller> {
-    const user: User = {
-      accountId: A,
-      name,
-      path: '/',
-      id: `AIDA${name.toUpperCase().padEnd(16, 'X')}`,
-      createdAt: new Date(T0),
-      tags: [],
-    };
-    await this.store.users.create(user);
-    await this.store.inlinePolicies.put(
-      { kind: 'user', accountId: A, name },
-      {
-        name: 'p',
-        document: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
-        }),
-      },
-    );
+    const id = `AIDA${name.toUpperCase().padEnd(16, 'X')}`;
+    const policies = [{ name: 'p', document: allowDoc(actions) }];
+    const user = await addUser(this.store, { accountId: A, name, id, at: T0, policies });
     return this.caller({ kind: 'user', user });
   }
 

@@ -5,21 +5,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  isAnonymous,
-  principalOf,
-  type Caller,
-  type RequestInfo,
-  type Requester,
-} from '../../../auth/caller.js';
+  addAccessKey,
+  addAccounts,
+  addRole,
+  addUser,
+  callerIn,
+  ecrDeps,
+  policyDoc,
+  roleSessionRecord,
+} from '../../../../test/helpers/world.js';
+import { isAnonymous, type Caller, type RequestInfo, type Requester } from '../../../auth/caller.js';
 import { issueRegistryToken } from '../../../auth/tokens.js';
-import { PolicyCache } from '../../../iam/index.js';
-import { createMemoryBlobStore } from '../../../store/blobs/memory/MemoryBlobStore.js';
 import { MemoryMetadataStore } from '../../../store/meta/memory/MemoryMetadataStore.js';
 import type { Role } from '../../../store/meta/records.js';
 import { SecretBox } from '../../../store/meta/secrets.js';
-import { Authorizer } from '../../authz.js';
 import { ServiceError } from '../../errors.js';
-import { IdFactory } from '../../ids.js';
 import { INVALID_TOKEN_MESSAGE } from '../access.js';
 import type { EcrDeps } from '../deps.js';
 import { TOKEN_EXPIRED_MESSAGE, VerifiedTokens } from '../registryAuth.js';
@@ -45,117 +45,54 @@ class World {
   readonly clock = { now: () => this.now };
   readonly store = new MemoryMetadataStore();
   readonly box = SecretBox.fromKey(Buffer.alloc(32, 7));
-  readonly cache = new PolicyCache();
-  readonly deps: EcrDeps = {
+  readonly deps: EcrDeps = ecrDeps({
     store: this.store,
-    authz: new Authorizer({ store: this.store, cache: this.cache, clock: this.clock }),
     clock: this.clock,
-    ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
     box: this.box,
-    cache: this.cache,
-    region: REGION,
-    blobs: createMemoryBlobStore(),
     registryTokenKey: KEY,
-    addressing: {
-      style: 'path',
-      scheme: 'http',
-      authority: '127.0.0.1:5000',
-      domain: 'localhost',
-      port: '',
-      defaultRegion: REGION,
-    },
-  };
+  });
   readonly tokens = new VerifiedTokens();
   readonly publicApi = new EcrPublicService(this.deps);
   readonly ecr = new EcrService(this.deps);
 
   static async create(): Promise<World> {
     const w = new World();
-    await w.store.accounts.create({
-      id: A,
-      name: 'a',
-      email: 'a@example.com',
-      status: 'ACTIVE',
-      joinedMethod: 'CREATED',
-      joinedAt: new Date(T0),
-    });
+    await addAccounts(w.store, [A], T0);
     return w;
   }
 
   /** An IAM user allowed everything ECR, with an access key; the caller signed for `region`. */
   async user(name: string, region = REGION): Promise<Caller> {
-    const user = await this.store.users.create({
-      accountId: A,
-      name,
-      path: '/',
-      id: `AIDA${name.toUpperCase().padEnd(16, 'X')}`,
-      createdAt: new Date(T0),
-      tags: [],
-    });
-    await this.store.inlinePolicies.put({ kind: 'user', accountId: A, name }, { name: 'all', document: ALL });
+    const userId = `AIDA${name.toUpperCase().padEnd(16, 'X')}`;
+    const policies = [{ name: 'all', document: ALL }];
+    const user = await addUser(this.store, { accountId: A, name, id: userId, at: T0, policies });
     const id = `AKIA${name.toUpperCase().padEnd(16, 'K')}`;
-    await this.store.accessKeys.create({
-      id,
-      accountId: A,
-      userName: name,
-      status: 'Active',
-      secret: this.box.seal('s', id),
-      createdAt: new Date(T0),
-    });
-    const account = (await this.store.accounts.get(A))!;
-    const identity = { kind: 'user', user } as const;
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: id,
-      identity,
-      request: { ...REQUEST, region },
-    };
+    await addAccessKey(this.store, this.box, { id, accountId: A, userName: name, at: T0, secret: 's' });
+    return callerIn(this.store, A, { kind: 'user', user }, { accessKeyId: id, region });
   }
 
   /** A role session of A ending at `expiresAt`, allowed everything ECR. */
   async roleSession(expiresAt: number): Promise<Caller> {
-    const role: Role = await this.store.roles.create({
+    const role: Role = await addRole(this.store, {
       accountId: A,
       name: 'pusher',
-      path: '/',
       id: 'AROAPUSHERXXXXXXXXXX',
-      createdAt: new Date(T0),
-      assumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' },
-        ],
+      at: T0,
+      trust: policyDoc([
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' },
+      ]),
+      policies: [{ name: 'all', document: ALL }],
+    });
+    const session = await this.store.sessions.create(
+      roleSessionRecord(role, {
+        box: this.box,
+        issuedAt: T0,
+        expiresAt,
+        accessKeyId: 'ASIAPUSHERSESSION000',
       }),
-      maxSessionDuration: 3600,
-      tags: [],
-    });
-    await this.store.inlinePolicies.put(
-      { kind: 'role', accountId: A, name: 'pusher' },
-      { name: 'all', document: ALL },
     );
-    const session = await this.store.sessions.create({
-      accessKeyId: 'ASIAPUSHERSESSION000',
-      secret: this.box.seal('x', 'ASIAPUSHERSESSION000'),
-      sessionTokenHash: '00',
-      accountId: A,
-      principal: { type: 'AssumedRole', roleId: role.id, roleName: role.name, sessionName: 's' },
-      issuedAt: new Date(T0),
-      expiresAt: new Date(expiresAt),
-      sessionPolicyArns: [],
-      tags: [],
-      transitiveTagKeys: [],
-      chained: false,
-    });
-    const account = (await this.store.accounts.get(A))!;
     const identity = { kind: 'role-session', role, session } as const;
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: session.accessKeyId,
-      identity,
-      request: REQUEST,
-    };
+    return callerIn(this.store, A, identity, { accessKeyId: session.accessKeyId, region: REQUEST.region });
   }
 
   /** `Basic base64(AWS:<password>)` from ECR Public's GetAuthorizationToken. */

@@ -5,17 +5,20 @@
 // the public partition and private ECR, and a cross-account push granted by a repository policy.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { principalOf, type Caller, type CallerIdentity } from '../../../auth/caller.js';
+import {
+  addAccounts,
+  addUser,
+  allowDoc as allow,
+  callerIn,
+  ecrDeps,
+  PATH_STYLE,
+  policyDoc as doc,
+} from '../../../../test/helpers/world.js';
+import type { Caller, CallerIdentity } from '../../../auth/caller.js';
 import { verifyRegistryToken } from '../../../auth/tokens.js';
-import { PolicyCache } from '../../../iam/index.js';
 import { digestOf } from '../../../store/blobs/BlobStore.js';
-import { createMemoryBlobStore } from '../../../store/blobs/memory/MemoryBlobStore.js';
 import { MemoryMetadataStore } from '../../../store/meta/memory/MemoryMetadataStore.js';
-import type { User } from '../../../store/meta/records.js';
-import { SecretBox } from '../../../store/meta/secrets.js';
-import { Authorizer } from '../../authz.js';
 import { AccessDeniedError, ServiceError } from '../../errors.js';
-import { IdFactory } from '../../ids.js';
 import type { RegistryAddressing } from '../addressing.js';
 import type { EcrDeps } from '../deps.js';
 import { MANIFEST_MEDIA_TYPES as MT } from '../manifests.js';
@@ -28,73 +31,35 @@ const B = '222222222222';
 const REGION = 'us-east-1';
 const T0 = Date.parse('2026-11-23T12:00:00.000Z');
 const KEY = Buffer.alloc(32, 9);
-const PATH_STYLE: RegistryAddressing = {
-  style: 'path',
-  scheme: 'http',
-  authority: '127.0.0.1:5000',
-  domain: 'localhost',
-  port: '',
-  defaultRegion: REGION,
-};
 const ALIAS_A = defaultRegistryAlias(KEY, A);
 const ALIAS_B = defaultRegistryAlias(KEY, B);
 
-const doc = (statement: object | object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
-const allow = (action: string | string[], resource: string | string[] = '*') =>
-  doc([{ Effect: 'Allow', Action: action, Resource: resource }]);
 const pubArn = (account: string, name: string) => `arn:aws:ecr-public::${account}:repository/${name}`;
 const privArn = (account: string, name: string) => `arn:aws:ecr:${REGION}:${account}:repository/${name}`;
 
 class World {
   readonly store = new MemoryMetadataStore();
   readonly clock = { now: () => T0 };
-  readonly cache = new PolicyCache();
   readonly deps: EcrDeps;
   readonly pub: EcrPublicService;
   readonly ecr: EcrService;
   private seq = 0;
 
   constructor(addressing: RegistryAddressing) {
-    this.deps = {
-      store: this.store,
-      authz: new Authorizer({ store: this.store, cache: this.cache, clock: this.clock }),
-      clock: this.clock,
-      ids: new IdFactory({ bytes: (n) => Buffer.alloc(n, 1) }),
-      box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-      cache: this.cache,
-      region: REGION,
-      blobs: createMemoryBlobStore(),
-      registryTokenKey: KEY,
-      addressing,
-    };
+    this.deps = ecrDeps({ store: this.store, clock: this.clock, registryTokenKey: KEY, addressing });
     this.pub = new EcrPublicService(this.deps);
     this.ecr = new EcrService(this.deps);
   }
 
   static async create(addressing: RegistryAddressing = PATH_STYLE): Promise<World> {
     const w = new World(addressing);
-    for (const id of [A, B]) {
-      await w.store.accounts.create({
-        id,
-        name: `acct-${id}`,
-        email: `${id}@example.com`,
-        status: 'ACTIVE',
-        joinedMethod: 'CREATED',
-        joinedAt: new Date(T0),
-      });
-    }
+    await addAccounts(w.store, [A, B], T0);
     return w;
   }
 
-  async caller(accountId: string, identity: CallerIdentity, region = REGION): Promise<Caller> {
-    const account = (await this.store.accounts.get(accountId))!;
-    return {
-      principal: principalOf(account, identity),
-      account,
-      accessKeyId: `AKIA${String(++this.seq).padStart(16, '0')}`,
-      identity,
-      request: { sourceIp: '127.0.0.1', secure: false, region },
-    };
+  caller(accountId: string, identity: CallerIdentity, region = REGION): Promise<Caller> {
+    const accessKeyId = `AKIA${String(++this.seq).padStart(16, '0')}`;
+    return callerIn(this.store, accountId, identity, { accessKeyId, region });
   }
 
   root(accountId = A, region = REGION): Promise<Caller> {
@@ -103,18 +68,8 @@ class World {
 
   /** An IAM user with inline policies, as a caller. */
   async user(name: string, policies: string[] = [], accountId = A, region = REGION): Promise<Caller> {
-    const user: User = {
-      accountId,
-      name,
-      path: '/',
-      id: `AIDA${String(++this.seq).padStart(16, 'X')}`,
-      createdAt: new Date(T0),
-      tags: [],
-    };
-    await this.store.users.create(user);
-    for (const [i, p] of policies.entries()) {
-      await this.store.inlinePolicies.put({ kind: 'user', accountId, name }, { name: `p${i}`, document: p });
-    }
+    const id = `AIDA${String(++this.seq).padStart(16, 'X')}`;
+    const user = await addUser(this.store, { accountId, name, id, at: T0, policies });
     return this.caller(accountId, { kind: 'user', user }, region);
   }
 
