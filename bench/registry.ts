@@ -28,7 +28,12 @@
  * Environment: `BENCH_SMALL=1` shrinks every size (a quick run, best of 2); `BENCH_REPEATS=N`;
  * `BENCH_PHASES=raw,manifest` runs only some phases (`push`, `pull`, `pull8`, `raw`, `manifest`;
  * pull phases push first); `BENCH_PROF=DIR` starts crossdock with `--cpu-prof` writing to DIR;
- * `BENCH_MANIFEST_CONNECTIONS` / `BENCH_MANIFEST_SECONDS` tune the autocannon runs.
+ * `BENCH_MANIFEST_CONNECTIONS` / `BENCH_MANIFEST_SECONDS` tune the autocannon runs;
+ * `BENCH_SERVER_LOG=FILE` keeps crossdock's request log (one line per request, with its ms);
+ * `BENCH_SERVER_FLAGS='--trace-gc ...'` passes node flags to the server processes;
+ * `BENCH_AGAINST=DIR` runs crossdock from another checkout (with its node_modules) in the place
+ * of distribution: an A/B of a change in the same run, on a machine too noisy for two runs to
+ * compare (an A/A run there still moved the raw upload ratio between 0.64 and 1.03).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -72,6 +77,8 @@ const MANIFEST_CONNECTIONS = Number(process.env.BENCH_MANIFEST_CONNECTIONS ?? 16
 const MANIFEST_SECONDS = Number(process.env.BENCH_MANIFEST_SECONDS ?? SIZES.manifestSeconds);
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'push,pull,pull8,raw,manifest').split(','));
 const CLK_TCK = 100;
+/** Another checkout of crossdock to compare with, in the place of distribution (A/B of a change). */
+const AGAINST = process.env.BENCH_AGAINST;
 
 // ---------------------------------------------------------------------------------------------
 // Images
@@ -251,22 +258,32 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
-async function startCrossdock(work: string): Promise<Target> {
-  const dataDir = join(work, 'crossdock-data');
+/**
+ * Starts crossdock as `crossdock serve` does, from this checkout, or from `checkout` (another
+ * copy of the repository, `BENCH_AGAINST`) in the place of distribution.
+ */
+async function startCrossdock(work: string, checkout?: string): Promise<Target> {
+  const dataDir = join(work, checkout === undefined ? 'crossdock-data' : 'baseline-data');
   const port = await freePort();
-  const prof = process.env.BENCH_PROF;
+  const prof = checkout === undefined ? process.env.BENCH_PROF : undefined;
+  const log = checkout === undefined ? process.env.BENCH_SERVER_LOG : undefined;
   const child = spawn(
     process.execPath,
     [
       ...(prof !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+      ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== ''),
       '--import',
       'tsx',
       'bench/serverProcess.ts',
       String(port),
       dataDir,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      stdio: ['ignore', log !== undefined ? 'pipe' : 'ignore', 'pipe'],
+      ...(checkout !== undefined && { cwd: checkout }),
+    },
   );
+  if (log !== undefined) child.stdout!.pipe(createWriteStream(log));
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
@@ -331,7 +348,7 @@ async function startCrossdock(work: string): Promise<Target> {
     ecrRoot.destroy();
     ecr.destroy();
     return {
-      name: 'crossdock',
+      name: checkout === undefined ? 'crossdock' : 'distribution',
       child,
       port,
       repo: `${root.AccountId}/${REPOSITORY}`,
@@ -691,7 +708,10 @@ export async function benchRegistry(): Promise<void> {
     const { big, layered } = images[0]!;
     const crossdock = await startCrossdock(work);
     targets.push(crossdock);
-    const distribution = await startDistribution(work, crossdock.repo.split('/')[0]!);
+    const distribution =
+      AGAINST !== undefined
+        ? await startCrossdock(work, AGAINST)
+        : await startDistribution(work, crossdock.repo.split('/')[0]!);
     targets.push(distribution);
     const pair = [crossdock, distribution] as const;
     let flip = false;
@@ -739,6 +759,8 @@ export async function benchRegistry(): Promise<void> {
     const result: Record<string, number | string> = { bench: 'registry' };
     const bigMB = `${Math.round(SIZES.big / MiB)} MiB`;
     const layeredMB = `${SIZES.layers}×${Math.round(SIZES.layer / MiB)} MiB`;
+    if (AGAINST !== undefined)
+      console.log(`BENCH_AGAINST: "distribution" below is crossdock from ${AGAINST}`);
     console.log(
       `crossdock (IAM user, token auth) vs distribution 2.8 (no auth), loopback, ${cpus().length} cores; throughput crossdock vs distribution, ratio = crossdock/distribution`,
     );

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { digestOf, type BlobInfo, type Digest, type UploadId } from './BlobStore.js';
 import { checkedStorage, type BlobStoreHooks } from './checked.js';
+import { stopHashWorker } from './hashing.js';
 import { MemoryBlobDriver } from './memory/MemoryBlobStore.js';
 
 /** The memory driver, counting how often upload bytes are read back. */
@@ -35,6 +36,20 @@ test('a commit uses the running hash and reads the bytes back only when that sta
   await restarted.uploads.append(third, body('abc'), { offset: 0 });
   await restarted.uploads.commit(third, digestOf('abc', 'sha512'));
   assert.equal(driver.readUploads, 2, 'another algorithm than the running one re-hashes once');
+});
+
+test('a session whose running hash died with the hash worker commits by reading its bytes back', async () => {
+  const driver = new CountingDriver();
+  const { uploads, store } = checkedStorage(driver);
+  const data = Buffer.alloc(3 << 20, 7); // past one slot: hashed in the worker
+  const id = await uploads.create();
+  await uploads.append(id, Readable.from([data.subarray(0, 2 << 20)]), { offset: 0 });
+  await stopHashWorker();
+  await uploads.append(id, Readable.from([data.subarray(2 << 20)]), { offset: 2 << 20 });
+  const d = digestOf(data);
+  assert.deepEqual(await uploads.commit(id, d), { digest: d, size: data.length });
+  assert.equal(driver.readUploads, 1);
+  assert.deepEqual(await store.put(d, Readable.from([data])), { digest: d, size: data.length });
 });
 
 test('hooks see stores, reads, appends and deletes with their sizes', async () => {

@@ -12,7 +12,7 @@
  * - checks read ranges against the blob's size;
  * - reports what happened to optional hooks (metrics, size accounting).
  */
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   DIGEST_ALGORITHMS,
@@ -33,6 +33,7 @@ import {
   type UploadStore,
 } from './BlobStore.js';
 import type { BlobDriver } from './driver.js';
+import { Digester } from './hashing.js';
 import {
   BlobUnknown,
   DigestInvalid,
@@ -98,27 +99,35 @@ async function* bytesOf(body: Readable): AsyncGenerator<Buffer> {
   }
 }
 
-/** Hashes and counts bytes on their way to a driver. */
+/**
+ * Hashes and counts bytes on their way to a driver. The hash of a large body runs in the hash
+ * worker (`hashing.ts`) while the chunks go on; the digest is known when the source has ended,
+ * before the driver's `seal`.
+ */
 class Meter {
   size = 0;
-  private readonly hash: Hash;
-  constructor(private readonly algorithm: DigestAlgorithm) {
-    this.hash = createHash(algorithm);
+  private readonly digester: Digester;
+  private actual: string | undefined;
+  constructor(algorithm: DigestAlgorithm) {
+    this.digester = new Digester(algorithm);
   }
 
   async *tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      this.hash.update(chunk);
-      this.size += chunk.length;
-      yield chunk;
+    try {
+      for await (const chunk of source) {
+        const behind = this.digester.update(chunk);
+        if (behind !== undefined) await behind;
+        this.size += chunk.length;
+        yield chunk;
+      }
+      this.actual = await this.digester.digest();
+    } finally {
+      if (this.actual === undefined) this.digester.dispose();
     }
   }
 
   async drain(source: AsyncIterable<Buffer>): Promise<void> {
-    for await (const chunk of source) {
-      this.hash.update(chunk);
-      this.size += chunk.length;
-    }
+    for await (const _ of this.tap(source));
   }
 
   /** Throws unless the bytes seen are `expected` (and `expectedSize` long). Call once. */
@@ -126,8 +135,8 @@ class Meter {
     if (expectedSize !== undefined && this.size !== expectedSize) {
       throw new SizeMismatch(expectedSize, this.size);
     }
-    const actual = `${this.algorithm}:${this.hash.digest('hex')}`;
-    if (actual !== expected) throw new DigestMismatch(expected, actual);
+    if (this.actual === undefined) throw new Error('a blob was sealed before its body ended');
+    if (this.actual !== expected) throw new DigestMismatch(expected, this.actual);
   }
 }
 
@@ -205,7 +214,7 @@ export class CheckedBlobStore implements BlobStore {
 /** The running hash of a session: valid for exactly `size` bytes hashed with `algorithm`. */
 interface RunningHash {
   readonly algorithm: DigestAlgorithm;
-  hash: Hash;
+  hash: Digester;
   size: number;
 }
 
@@ -256,7 +265,7 @@ export class CheckedUploadStore implements UploadStore {
     const raw = this.newId();
     if (!isUploadId(raw)) throw new Error(`the upload id source made a malformed id \`${raw}\``);
     await this.driver.createUpload(raw, this.clock());
-    this.running.set(raw, { algorithm, hash: createHash(algorithm), size: 0 });
+    this.running.set(raw, { algorithm, hash: new Digester(algorithm), size: 0 });
     return raw;
   }
 
@@ -266,12 +275,18 @@ export class CheckedUploadStore implements UploadStore {
     return this.lock.run(uid, async () => {
       const state = this.running.get(uid);
       // The running hash continues only if it covers exactly the bytes before this chunk.
-      const tracked = state !== undefined && state.size === offset ? state : undefined;
-      const before = tracked?.hash.copy();
+      let tracked = state !== undefined && state.size === offset ? state : undefined;
+      const before = tracked === undefined ? undefined : await tracked.hash.copy().catch(() => undefined);
+      if (tracked !== undefined && before === undefined) {
+        this.forget(uid);
+        tracked = undefined;
+      }
+      const hash = tracked?.hash;
       let count = 0;
       async function* tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
         for await (const chunk of source) {
-          tracked?.hash.update(chunk);
+          const behind = hash?.update(chunk);
+          if (behind !== undefined) await behind;
           count += chunk.length;
           yield chunk;
         }
@@ -280,17 +295,30 @@ export class CheckedUploadStore implements UploadStore {
       try {
         size = await this.driver.appendUpload(uid, offset, tap(bytesOf(body)), this.clock());
       } catch (e) {
-        if (e instanceof UploadUnknown) this.running.delete(uid);
-        else if (tracked !== undefined && before !== undefined) {
+        if (e instanceof UploadUnknown) {
+          before?.dispose();
+          this.forget(uid);
+        } else if (tracked !== undefined && before !== undefined) {
           // The driver cut the bytes back to `offset`; the hash goes back with them, unless the
           // cut failed, in which case commit re-hashes whatever is there.
-          if ((await this.driver.uploadSize(uid).catch(() => undefined)) === offset) tracked.hash = before;
-          else this.running.delete(uid);
+          if ((await this.driver.uploadSize(uid).catch(() => undefined)) === offset) {
+            tracked.hash.dispose();
+            tracked.hash = before;
+          } else {
+            before.dispose();
+            this.forget(uid);
+          }
         }
         throw e;
       }
-      if (tracked !== undefined && size === offset + count) tracked.size = size;
-      else this.running.delete(uid);
+      before?.dispose();
+      // A hash the worker lost is forgotten: commit then re-reads the bytes.
+      const hashed = await hash?.settle().then(
+        () => true,
+        () => false,
+      );
+      if (tracked !== undefined && hashed === true && size === offset + count) tracked.size = size;
+      else this.forget(uid);
       this.hooks.appended?.(uid, count);
       return { size };
     });
@@ -300,7 +328,7 @@ export class CheckedUploadStore implements UploadStore {
     if (!isUploadId(id)) return undefined;
     const size = await this.driver.uploadSize(id);
     if (size === undefined) {
-      this.running.delete(id);
+      this.forget(id);
       return undefined;
     }
     return { size };
@@ -312,24 +340,24 @@ export class CheckedUploadStore implements UploadStore {
     return this.lock.run(uid, async () => {
       const size = await this.driver.uploadSize(uid);
       if (size === undefined) {
-        this.running.delete(uid);
+        this.forget(uid);
         throw new UploadUnknown(uid);
       }
       const actual = await this.digestOfUpload(uid, digestAlgorithm(digest), size);
       if (actual !== digest) {
         await this.driver.deleteUpload(uid);
-        this.running.delete(uid);
+        this.forget(uid);
         throw new DigestMismatch(digest, actual);
       }
       const existing = await this.driver.stat(digest);
       if (existing !== undefined) {
         await this.driver.deleteUpload(uid);
-        this.running.delete(uid);
+        this.forget(uid);
         this.hooks.stored?.(existing, false);
         return existing;
       }
       await this.driver.commitUpload(uid, digest);
-      this.running.delete(uid);
+      this.forget(uid);
       const info: BlobInfo = { digest, size };
       this.hooks.stored?.(info, true);
       return info;
@@ -341,7 +369,7 @@ export class CheckedUploadStore implements UploadStore {
     // Not behind the session's lock: a cancel must not wait for a slow client's chunk. An append
     // in flight then finds its session gone and fails with `UploadUnknown`.
     const existed = await this.driver.deleteUpload(uid);
-    this.running.delete(uid);
+    this.forget(uid);
     if (!existed) throw new UploadUnknown(uid);
   }
 
@@ -355,16 +383,28 @@ export class CheckedUploadStore implements UploadStore {
     for (const id of stale) {
       if (this.lock.busy(id)) continue;
       if (await this.driver.deleteUpload(id)) removed++;
-      this.running.delete(id);
+      this.forget(id);
     }
     return removed;
+  }
+
+  /** Drops the running hash of a session, if any. */
+  private forget(id: UploadId): void {
+    this.running.get(id)?.hash.dispose();
+    this.running.delete(id);
   }
 
   /** The session's digest: from the running hash when it covers every byte, else by reading them. */
   private async digestOfUpload(id: UploadId, algorithm: DigestAlgorithm, size: number): Promise<string> {
     const state = this.running.get(id);
     if (state !== undefined && state.size === size && state.algorithm === algorithm) {
-      return `${algorithm}:${state.hash.copy().digest('hex')}`;
+      // A copy, so that a commit failing after this (an I/O error) leaves the session resumable.
+      const running = await state.hash
+        .copy()
+        .then((copy) => copy.digest())
+        .catch(() => undefined);
+      if (running !== undefined) return running;
+      this.forget(id);
     }
     const hash = createHash(algorithm);
     for await (const chunk of await this.driver.readUpload(id)) hash.update(chunk as Buffer);

@@ -68,3 +68,32 @@ test('a failed background sync fails the write, even when later syncs succeed', 
   };
   await assert.rejects(writeBatched(handle, chunks(data, 65_536), 0), /EIO/);
 });
+
+test('reading goes on while a write is slow, up to a bounded queue of batches', async () => {
+  const { handle, file } = fakeFile(Number.MAX_SAFE_INTEGER);
+  const fast = handle.writev.bind(handle);
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  (handle as unknown as { writev: typeof fast }).writev = async (buffers, position) => {
+    if (first) {
+      first = false;
+      await gate;
+    }
+    return fast(buffers, position);
+  };
+  let read = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const c of chunks(data, 65_536)) {
+      read += c.length;
+      yield c;
+    }
+  }
+  const writing = writeBatched(handle, counted(), 0);
+  for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(read > 3 << 20, `read ${read} bytes while the first write waited`);
+  assert.ok(read < 8 << 20, `read ${read} bytes: the queue is bounded`);
+  release();
+  assert.equal(await writing, data.length);
+  assert.ok(file.subarray(0, data.length).equals(data));
+});

@@ -8,7 +8,13 @@
  * `pipeline` into `fs.createWriteStream` ~800; 1 MiB batches written one after the other ~400
  * (reading and hashing stall while the disk writes); with one write in flight ~980; plus the
  * background fdatasync every 16 MiB ~1,200 (every 8/32/64 MiB: ~1,200/1,180/1,120; 4 MiB batches
- * were no better). At most two batches are held, so memory stays bounded whatever the size.
+ * were no better).
+ *
+ * Writes go one after the other on the handle, but up to {@link QUEUE_BYTES} of full batches may
+ * wait their turn, so that the socket keeps being read while a write is slow: a write into page
+ * cache pages the kernel must first get (on a VM, pages given back to the host fault in again)
+ * costs from 0.1 to 0.7 s per 256 MiB, at random, and the reading side would otherwise stall on
+ * every slow batch. At most QUEUE_BYTES plus two batches are held, whatever the size.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -18,6 +24,11 @@ const BATCH_BYTES = 1 << 20;
 const BATCH_CHUNKS = 1024;
 /** Bytes written between two background `fdatasync`s. */
 const SYNC_BYTES = 16 << 20;
+/**
+ * Bytes of full batches that may wait for the write before them: reading (and hashing) and
+ * writing each go at their own pace, rather than each batch waiting for the other side.
+ */
+const QUEUE_BYTES = 4 << 20;
 
 /** Writes every buffer at `position`, going on after a short write. */
 async function writeFully(fh: FileHandle, buffers: Buffer[], position: number): Promise<void> {
@@ -52,13 +63,22 @@ export async function writeBatched(
   let batchBytes = 0;
   let at = position;
   let syncedTo = position;
+  /** The last write queued: each batch's write starts when the one before has ended. */
   let inFlight: Promise<void> = Promise.resolve();
+  /** Writes queued and not ended, oldest first, with their sizes. */
+  const queued: { done: Promise<void>; bytes: number }[] = [];
+  let queuedBytes = 0;
   let syncing: Promise<void> = Promise.resolve();
   let syncBusy = false;
   // Kept until thrown: once a sync reported a write-back error, a later fsync may not.
   let syncFailed: { error: unknown } | undefined;
   const flush = async (): Promise<void> => {
-    await inFlight; // one writev at a time on a handle
+    // One writev at a time on a handle, up to QUEUE_BYTES of them waiting their turn.
+    while (queuedBytes >= QUEUE_BYTES) {
+      const oldest = queued.shift()!;
+      await oldest.done;
+      queuedBytes -= oldest.bytes;
+    }
     if (syncFailed !== undefined) throw syncFailed.error;
     // A sync still running (a slow or busy disk) is left alone rather than waited for.
     if (at - syncedTo >= SYNC_BYTES && !syncBusy) {
@@ -71,11 +91,15 @@ export async function writeBatched(
     }
     const buffers = batch;
     const where = at;
+    const bytes = batchBytes;
     at += batchBytes;
     batch = [];
     batchBytes = 0;
-    inFlight = writeFully(fh, buffers, where);
-    inFlight.catch(() => undefined); // surfaced by the next await of `inFlight`
+    // After a failed write, the ones queued behind it fail with its error without writing.
+    inFlight = inFlight.then(() => writeFully(fh, buffers, where));
+    inFlight.catch(() => undefined); // surfaced by the next await of it
+    queued.push({ done: inFlight, bytes });
+    queuedBytes += bytes;
   };
   try {
     for await (const chunk of body) {
