@@ -6,11 +6,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { RequestInfo } from '../auth/caller.js';
 import type { RegistryBackend } from '../services/ecr/registry.js';
 import { OciError, toOciError, type OpFamily } from './errors.js';
-import { API_VERSION_HEADER, settleUnreadBody, type RegistryLog, type RegistrySettings } from './http.js';
-import { isAnonymous } from '../auth/caller.js';
+import {
+  API_VERSION_HEADER,
+  settleUnreadBody,
+  type RegistryLog,
+  type RegistrySettings,
+  type RequestContext,
+} from './http.js';
+import { isAnonymous, type Requester, type RequestInfo } from '../auth/caller.js';
 import { anonymousRefused } from '../services/ecr/access.js';
 import { PUBLIC_REGION } from '../services/ecr/public/partition.js';
 import {
@@ -20,6 +25,7 @@ import {
   regionHint,
   resolveName,
   type Address,
+  type HostRegistry,
   type PublicName,
 } from './names.js';
 import { getPresignedBlob } from './blobs.js';
@@ -150,6 +156,19 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /** What a route's handler is given. */
+  function contextOf(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: Requester,
+    method: string,
+    query: URLSearchParams,
+    host: HostRegistry | undefined,
+    params: Readonly<Record<string, string>>,
+  ): RequestContext {
+    return { req, res, caller, settings, backend, method, head: method === 'HEAD', query, host, params };
+  }
+
   return async (req, res) => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -205,18 +224,7 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
         regionKnown,
       });
       const { route, params } = routed(match, method);
-      const ctx = {
-        req,
-        res,
-        caller,
-        settings,
-        backend,
-        method,
-        head: method === 'HEAD',
-        query,
-        host,
-        params,
-      };
+      const ctx = contextOf(req, res, caller, method, query, host, params);
       if (route.scope === 'registry') await route.handle(ctx);
       else await route.handle({ ...ctx, address: resolveName(params.name!, host, settings.defaultRegion) });
     } catch (err) {
@@ -256,18 +264,7 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       const may = route.op === 'base' || anonymousMay(route, method);
       if (!may || (tokenNeeded && caller.bearer !== true)) throw anonymousRefused();
     }
-    const ctx = {
-      req,
-      res,
-      caller,
-      settings,
-      backend,
-      method,
-      head: method === 'HEAD',
-      query: r.query,
-      host: undefined,
-      params,
-    };
+    const ctx = contextOf(req, res, caller, method, r.query, undefined, params);
     if (route.scope === 'registry') {
       if (route.op !== 'base')
         throw new OciError('UNSUPPORTED', { status: 404, message: 'the public registry has no catalog' });
