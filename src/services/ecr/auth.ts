@@ -9,6 +9,37 @@ import type { AuthorizationDataOut, EcrInputs, EcrOutputs } from './present.js';
 import type { EcrContext } from './service.js';
 import { checkListLength, checkRegistryId } from './validate.js';
 
+/**
+ * When a login token issued now stops working: 12 hours on, or when the caller's temporary
+ * credentials expire if sooner; whole seconds, as tokens carry them.
+ */
+export function loginTokenWindow(
+  now: number,
+  caller: Caller,
+): { readonly issuedAt: number; readonly expiresAt: number } {
+  const issuedAt = Math.floor(now / 1000) * 1000;
+  const session = credentialExpiry(caller);
+  const ttlEnd = issuedAt + REGISTRY_TOKEN_TTL_MS;
+  return { issuedAt, expiresAt: Math.floor(Math.min(ttlEnd, session ?? ttlEnd) / 1000) * 1000 };
+}
+
+/** `authorizationToken`: base64(`AWS:` + a registry token standing for the caller). */
+export function loginToken(
+  key: Uint8Array,
+  caller: Caller,
+  registryId: string,
+  region: string,
+  window: { readonly issuedAt: number; readonly expiresAt: number },
+): string {
+  const password = issueRegistryToken(key, {
+    accessKeyId: caller.accessKeyId,
+    registryId,
+    region,
+    ...window,
+  });
+  return Buffer.from(`AWS:${password}`, 'utf8').toString('base64');
+}
+
 /** When the caller's credentials stop working: a session's expiry, or never for long-term keys. */
 function credentialExpiry(caller: Caller): number | undefined {
   const id = caller.identity;
@@ -39,24 +70,12 @@ export async function getAuthorizationToken(
   await ctx.allowRegistryAction(caller, 'ecr:GetAuthorizationToken');
 
   // Tokens carry whole seconds; the answer shows the expiry the token really has.
-  const issuedAt = Math.floor(ctx.deps.clock.now() / 1000) * 1000;
-  const session = credentialExpiry(caller);
-  const ttlEnd = issuedAt + REGISTRY_TOKEN_TTL_MS;
-  const expiresAt = Math.floor(Math.min(ttlEnd, session ?? ttlEnd) / 1000) * 1000;
+  const window = loginTokenWindow(ctx.deps.clock.now(), caller);
   const region = caller.request.region;
-  const authorizationData: AuthorizationDataOut[] = (ids ?? [caller.account.id]).map((registryId) => {
-    const password = issueRegistryToken(ctx.deps.registryTokenKey, {
-      accessKeyId: caller.accessKeyId,
-      registryId,
-      region,
-      issuedAt,
-      expiresAt,
-    });
-    return {
-      authorizationToken: Buffer.from(`AWS:${password}`, 'utf8').toString('base64'),
-      expiresAt: new Date(expiresAt),
-      proxyEndpoint: proxyEndpoint(ctx.deps.addressing, registryId, region),
-    };
-  });
+  const authorizationData: AuthorizationDataOut[] = (ids ?? [caller.account.id]).map((registryId) => ({
+    authorizationToken: loginToken(ctx.deps.registryTokenKey, caller, registryId, region, window),
+    expiresAt: new Date(window.expiresAt),
+    proxyEndpoint: proxyEndpoint(ctx.deps.addressing, registryId, region),
+  }));
   return { authorizationData };
 }

@@ -12,7 +12,7 @@
  * UnsupportedCommandException, as the service refuses what it does not serve in a region.
  */
 import type { Caller } from '../../../auth/caller.js';
-import { issueRegistryToken, REGISTRY_TOKEN_TTL_MS } from '../../../auth/tokens.js';
+import { loginToken, loginTokenWindow } from '../auth.js';
 import { NotFound } from '../../../store/meta/errors.js';
 import type { ImageInfo, RepositoryRef } from '../../../store/meta/records.js';
 import { ServiceError } from '../../errors.js';
@@ -333,25 +333,11 @@ export class EcrPublicService {
     this.pub(c);
     await this.ctx.allowRegistryAction(c, 'ecr-public:GetAuthorizationToken');
     await this.ctx.allowRegistryAction(c, 'sts:GetServiceBearerToken');
-    const issuedAt = Math.floor(this.deps.clock.now() / 1000) * 1000;
-    const id = c.identity;
-    const session =
-      id.kind === 'role-session' || id.kind === 'user-session' || id.kind === 'root-session'
-        ? id.session.expiresAt.getTime()
-        : undefined;
-    const end = issuedAt + REGISTRY_TOKEN_TTL_MS;
-    const expiresAt = Math.floor(Math.min(end, session ?? end) / 1000) * 1000;
-    const password = issueRegistryToken(this.deps.registryTokenKey, {
-      accessKeyId: c.accessKeyId,
-      registryId: c.account.id,
-      region: PUBLIC_REGION,
-      issuedAt,
-      expiresAt,
-    });
+    const window = loginTokenWindow(this.deps.clock.now(), c);
     return {
       authorizationData: {
-        authorizationToken: Buffer.from(`AWS:${password}`, 'utf8').toString('base64'),
-        expiresAt: new Date(expiresAt),
+        authorizationToken: loginToken(this.deps.registryTokenKey, c, c.account.id, PUBLIC_REGION, window),
+        expiresAt: new Date(window.expiresAt),
       },
     };
   }
