@@ -2,16 +2,14 @@
 // the group operations with AWS's codes, and an IAM user's permissions through its groups.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { principalOf, type Caller, type CallerIdentity } from '../../auth/caller.js';
 import { PolicyCache } from '../../iam/index.js';
 import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import { SecretBox } from '../../store/meta/secrets.js';
 import { Authorizer } from '../authz.js';
-import type { ServiceDeps } from '../context.js';
 import { ServiceError } from '../errors.js';
 import { IdFactory } from '../ids.js';
-import type { Random } from '../runtime.js';
+import { seededRandom, serviceDeps } from '../../../test/helpers/world.js';
 import { IamService } from './index.js';
 
 const A = '111111111111';
@@ -19,19 +17,6 @@ const B = '222222222222';
 const T0 = Date.parse('2026-11-23T12:00:00.250Z');
 const READ_ONLY = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly';
 const REPO = `arn:aws:ecr:us-east-1:${A}:repository/app`;
-
-function seededRandom(seed: string): Random {
-  let counter = 0;
-  return {
-    bytes(n: number): Buffer {
-      const out: Buffer[] = [];
-      for (let have = 0; have < n; have += 32) {
-        out.push(createHash('sha256').update(`${seed}:${counter++}`).digest());
-      }
-      return Buffer.concat(out).subarray(0, n);
-    },
-  };
-}
 
 const allow = (action: string | string[], resource = '*') =>
   JSON.stringify({
@@ -42,19 +27,12 @@ const deny = (action: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: action, Resource: '*' }] });
 
 async function world() {
-  const store = new MemoryMetadataStore();
-  const clock = { now: () => T0 };
-  const cache = new PolicyCache();
-  const authz = new Authorizer({ store, cache, clock });
-  const deps: ServiceDeps = {
-    store,
-    authz,
-    clock,
+  const deps = serviceDeps({
+    clock: { now: () => T0 },
     ids: new IdFactory(seededRandom('groups')),
     box: SecretBox.fromKey(Buffer.alloc(32, 3)),
-    cache,
-    region: 'us-east-1',
-  };
+  });
+  const { store, authz } = deps;
   const iam = new IamService(deps);
   for (const id of [A, B]) {
     await store.accounts.create({

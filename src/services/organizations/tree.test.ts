@@ -4,16 +4,13 @@
 // management account).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { principalOf, type Caller, type CallerIdentity } from '../../auth/caller.js';
 import { PolicyCache } from '../../iam/index.js';
-import { MemoryMetadataStore } from '../../store/meta/memory/MemoryMetadataStore.js';
 import { SecretBox } from '../../store/meta/secrets.js';
 import { Authorizer } from '../authz.js';
-import type { ServiceDeps } from '../context.js';
 import { ServiceError } from '../errors.js';
 import { IdFactory } from '../ids.js';
-import type { Random } from '../runtime.js';
+import { seededRandom, serviceDeps } from '../../../test/helpers/world.js';
 import { OrganizationsService } from './service.js';
 import { FULL_AWS_ACCESS } from './tree.js';
 
@@ -22,36 +19,16 @@ const MGMT = '111111111111';
 const DEV = '222222222222';
 const PROD = '333333333333';
 
-function seededRandom(seed: string): Random {
-  let counter = 0;
-  return {
-    bytes(n: number): Buffer {
-      const out: Buffer[] = [];
-      for (let have = 0; have < n; have += 32) {
-        out.push(createHash('sha256').update(`${seed}:${counter++}`).digest());
-      }
-      return Buffer.concat(out).subarray(0, n);
-    },
-  };
-}
-
 const scp = (effect: 'Allow' | 'Deny', action: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: effect, Action: action, Resource: '*' }] });
 
 async function world() {
-  const store = new MemoryMetadataStore();
-  const clock = { now: () => T0 };
-  const cache = new PolicyCache();
-  const authz = new Authorizer({ store, cache, clock });
-  const deps: ServiceDeps = {
-    store,
-    authz,
-    clock,
+  const deps = serviceDeps({
+    clock: { now: () => T0 },
     ids: new IdFactory(seededRandom('tree')),
     box: SecretBox.fromKey(Buffer.alloc(32, 5)),
-    cache,
-    region: 'us-east-1',
-  };
+  });
+  const { store, authz } = deps;
   const orgs = new OrganizationsService(deps);
   await orgs.bootstrap({ managementAccountId: MGMT });
   const caller = async (accountId: string, identity: CallerIdentity = { kind: 'root' }): Promise<Caller> => {
